@@ -1,0 +1,127 @@
+import * as core from '@actions/core';
+import { parse as parseYaml } from 'yaml';
+import { invalidInput } from './action-error.ts';
+import { parseDuration } from '../util/duration.ts';
+import { maskSecret } from './mask.ts';
+
+// The one input parser of the suite. Each reader takes the input's name so
+// that every error names the input and says how to fix it. Readers parse the
+// text of `INPUT_<NAME>` as the runner sets it; an empty input is unset.
+
+/** The raw value of an input, trimmed; '' when unset. */
+export function readInput(name: string): string {
+  return core.getInput(name);
+}
+
+export function readString(name: string, fallback = ''): string {
+  return readInput(name) || fallback;
+}
+
+export function readRequired(name: string): string {
+  const value = readInput(name);
+  if (!value) throw invalidInput(name, 'is required: set it in the `with:` block of this step.');
+  return value;
+}
+
+/** A secret input: registered with the runner's mask before it is returned. */
+export function readSecret(name: string): string {
+  const value = core.getInput(name, { trimWhitespace: false });
+  maskSecret(value);
+  return value.trim() ? value : '';
+}
+
+export function readBoolean(name: string, fallback: boolean): boolean {
+  return parseBoolean(name, readInput(name), fallback);
+}
+
+export function parseBoolean(name: string, text: string, fallback: boolean): boolean {
+  if (!text) return fallback;
+  if (/^(true|yes|on)$/i.test(text)) return true;
+  if (/^(false|no|off)$/i.test(text)) return false;
+  throw invalidInput(name, `must be true or false (got '${text}').`);
+}
+
+/** A duration in milliseconds: `500ms`, `30s`, `5m`, `1h30m`, `7d`; a bare number is seconds. */
+export function readDuration(name: string, fallback: string): number {
+  return parseDurationInput(name, readInput(name) || fallback);
+}
+
+export function parseDurationInput(name: string, text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) {
+    throw invalidInput(name, `must be a positive duration such as 500ms, 30s, 5m or 1h (got '${text}').`);
+  }
+  return ms;
+}
+
+export function readInteger(name: string, fallback: number, range: { min?: number; max?: number } = {}): number {
+  return parseInteger(name, readInput(name), fallback, range);
+}
+
+export function parseInteger(
+  name: string,
+  text: string,
+  fallback: number,
+  range: { min?: number; max?: number } = {},
+): number {
+  if (!text) return fallback;
+  const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = range;
+  const value = /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    const hasMin = min !== Number.MIN_SAFE_INTEGER;
+    const hasMax = max !== Number.MAX_SAFE_INTEGER;
+    const bounds =
+      hasMin && hasMax ? ` from ${min} to ${max}` : hasMin ? ` of ${min} or more` : hasMax ? ` of at most ${max}` : '';
+    throw invalidInput(name, `must be a whole number${bounds} (got '${text}').`);
+  }
+  return value;
+}
+
+export function readChoice<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+  const text = readInput(name);
+  if (!text) return fallback;
+  const choice = choices.find((c) => c === text.toLowerCase());
+  if (!choice) throw invalidInput(name, `must be one of ${choices.join(', ')} (got '${text}').`);
+  return choice;
+}
+
+/** One item per line; blank lines and `#` comments are skipped. */
+export function readList(name: string): string[] {
+  return parseList(readInput(name));
+}
+
+export function parseList(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
+}
+
+/** A YAML (or JSON, which is YAML) document; undefined when unset. */
+export function readYaml(name: string): unknown {
+  return parseYamlInput(name, readInput(name));
+}
+
+export function parseYamlInput(name: string, text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+  } catch (error) {
+    const detail = (error as Error).message.split('\n')[0];
+    throw invalidInput(name, `is not valid YAML or JSON: ${detail}`);
+  }
+}
+
+/** A YAML/JSON mapping of string keys; `{}` when unset. */
+export function readMap(name: string): Record<string, unknown> {
+  return parseMapInput(name, readInput(name));
+}
+
+export function parseMapInput(name: string, text: string): Record<string, unknown> {
+  const value = parseYamlInput(name, text);
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw invalidInput(name, 'must be a mapping of keys to values, e.g. `key: value` on each line.');
+  }
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,48 @@
+import * as core from '@actions/core';
+import { ActionError } from './action-error.ts';
+import { appendSummary } from './summary.ts';
+
+export interface ActionEntry {
+  /** The action's name, for the job summary of a failure. */
+  name: string;
+  main: () => Promise<void>;
+  /** Cleanup after the job; runs even when main failed. */
+  post?: () => Promise<void>;
+}
+
+// The runner runs the same bundle for `main` and `post`; a state saved by main
+// tells them apart, as actions/checkout does.
+const POST_STATE = 'isPost';
+
+/**
+ * Runs an action's main or post step and turns an ActionError into a failed
+ * step with one clear line, a `failure-reason` output and a job summary.
+ * Other errors are bugs and keep their stack trace.
+ */
+export async function run(entry: ActionEntry): Promise<void> {
+  const isPost = core.getState(POST_STATE) === 'true';
+  try {
+    if (isPost) {
+      await entry.post?.();
+    } else {
+      core.saveState(POST_STATE, 'true');
+      await entry.main();
+    }
+  } catch (error) {
+    await reportFailure(entry.name, isPost, error);
+  }
+}
+
+async function reportFailure(name: string, isPost: boolean, error: unknown): Promise<void> {
+  const step = isPost ? `${name} (cleanup)` : name;
+  if (error instanceof ActionError) {
+    if (!isPost) core.setOutput('failure-reason', error.reason);
+    core.setFailed(error.message);
+    await appendSummary(`**❌ ${step} failed:** ${error.message} (\`${error.reason}\`)\n`);
+    return;
+  }
+  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  if (!isPost) core.setOutput('failure-reason', 'internal-error');
+  core.setFailed(`${step} hit an unexpected error; please report it.\n${text}`);
+  await appendSummary(`### ❌ ${step} hit an unexpected error\n\n\`\`\`\n${text}\n\`\`\`\n`);
+}

@@ -1,0 +1,295 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ActionError } from '../action/action-error.ts';
+import { parseYamlInput } from '../action/inputs.ts';
+import { buildProbeSpecs, type ProbeDefaults, type ProbeSpec } from './probe-spec.ts';
+
+const defaults: ProbeDefaults = { expectStatus: '200-299', headers: {} };
+
+function invalidInput(message: string | RegExp) {
+  return (error: unknown) => {
+    assert.ok(error instanceof ActionError, `expected an ActionError, got ${String(error)}`);
+    assert.equal(error.reason, 'invalid-input');
+    if (typeof message === 'string') assert.equal(error.message, message);
+    else assert.match(error.message, message);
+    return true;
+  };
+}
+
+/** The spec as plain data, so that deepEqual can compare it. */
+function plain(spec: ProbeSpec) {
+  const { expectStatus, expectBody, ...rest } = spec;
+  return { ...rest, expectStatus: expectStatus.text, ...(expectBody ? { expectBody: expectBody.source } : {}) };
+}
+
+/** The `checks` input as the action reads it. */
+function checksYaml(text: string): unknown {
+  return parseYamlInput('checks', text);
+}
+
+describe('buildProbeSpecs', () => {
+  it('makes a GET probe with the defaults for each `urls` line', () => {
+    const specs = buildProbeSpecs(['https://app.example/health', 'http://10.0.0.5:8080/ready'], undefined, defaults);
+    assert.deepEqual(specs.map(plain), [
+      { url: 'https://app.example/health', method: 'GET', headers: {}, expectStatus: '200-299' },
+      { url: 'http://10.0.0.5:8080/ready', method: 'GET', headers: {}, expectStatus: '200-299' },
+    ]);
+    assert.ok(!('body' in specs[0]!) && !('maxLatencyMs' in specs[0]!) && !('expectBody' in specs[0]!));
+  });
+
+  it('applies the default body pattern, latency limit and headers, with header values as strings', () => {
+    const [spec] = buildProbeSpecs(['https://app.example/health'], null, {
+      expectStatus: '200',
+      expectBody: '"status":\\s*"ok"',
+      maxLatency: '2s',
+      headers: { 'X-Env': 'prod', 'X-Count': 5, 'X-Debug': true },
+    });
+    assert.deepEqual(plain(spec!), {
+      url: 'https://app.example/health',
+      method: 'GET',
+      headers: { 'X-Env': 'prod', 'X-Count': '5', 'X-Debug': 'true' },
+      expectStatus: '200',
+      expectBody: '"status":\\s*"ok"',
+      maxLatencyMs: 2_000,
+    });
+    assert.equal(spec!.expectBody!.test('{"status": "ok"}'), true);
+  });
+
+  it('lets each check override the defaults', () => {
+    const checks = checksYaml(`
+- url: https://api.example/orders
+  method: post
+  headers:
+    Authorization: Bearer t0ken
+    X-Env: staging
+    X-Retry: 3
+  body:
+    item: widget
+    count: 2
+  expect-status: 201
+  expect-body: created
+  expect-json:
+    $.order.id: 7
+  max-latency: 500ms
+`);
+    const [spec] = buildProbeSpecs([], checks, {
+      expectStatus: '200',
+      expectBody: 'ok',
+      maxLatency: '2s',
+      headers: { 'X-Env': 'prod', Accept: 'application/json' },
+    });
+    assert.deepEqual(plain(spec!), {
+      url: 'https://api.example/orders',
+      method: 'POST',
+      headers: { 'X-Env': 'staging', Accept: 'application/json', Authorization: 'Bearer t0ken', 'X-Retry': '3' },
+      body: '{"item":"widget","count":2}',
+      expectStatus: '201',
+      expectBody: 'created',
+      expectJson: { '$.order.id': 7 },
+      maxLatencyMs: 500,
+    });
+  });
+
+  it('overrides a default header whatever the case of its name', () => {
+    const checks = checksYaml('- url: https://api.example/\n  headers:\n    accept: text/plain');
+    const [spec] = buildProbeSpecs([], checks, { ...defaults, headers: { Accept: 'application/json' } });
+    assert.deepEqual(spec!.headers, { accept: 'text/plain' });
+  });
+
+  it('gives a check without overrides the defaults', () => {
+    const [spec] = buildProbeSpecs([], checksYaml('- url: https://api.example/'), {
+      expectStatus: '204',
+      expectBody: 'ok',
+      maxLatency: '1s',
+      headers: { 'X-Env': 'prod' },
+    });
+    assert.deepEqual(plain(spec!), {
+      url: 'https://api.example/',
+      method: 'GET',
+      headers: { 'X-Env': 'prod' },
+      expectStatus: '204',
+      expectBody: 'ok',
+      maxLatencyMs: 1_000,
+    });
+  });
+
+  it('sends a string body as written', () => {
+    const [spec] = buildProbeSpecs([], [{ url: 'https://api.example/', method: 'PUT', body: 'name=widget' }], defaults);
+    assert.equal(spec!.body, 'name=widget');
+    assert.equal(spec!.method, 'PUT');
+  });
+
+  it('reads a list of status codes in a check', () => {
+    const [spec] = buildProbeSpecs(
+      [],
+      checksYaml('- url: https://api.example/\n  expect-status: [200, 204]'),
+      defaults,
+    );
+    assert.equal(spec!.expectStatus.text, '200,204');
+    assert.equal(spec!.expectStatus.includes(204), true);
+    assert.equal(spec!.expectStatus.includes(201), false);
+  });
+
+  it('lists `urls` probes first, then checks, in order', () => {
+    const specs = buildProbeSpecs(
+      ['https://a.example/'],
+      [{ url: 'https://b.example/' }, { url: 'https://c.example/' }],
+      defaults,
+    );
+    assert.deepEqual(
+      specs.map((s) => s.url),
+      ['https://a.example/', 'https://b.example/', 'https://c.example/'],
+    );
+  });
+
+  describe('errors name the input and the item', () => {
+    it('a `urls` line that is not an http(s) URL', () => {
+      assert.throws(
+        () => buildProbeSpecs(['https://ok.example/', 'ftp://files.example/'], undefined, defaults),
+        invalidInput(
+          "Input 'urls' has 'ftp://files.example/' at line 2, which is not an http(s) URL such as https://example.com/health.",
+        ),
+      );
+      assert.throws(
+        () => buildProbeSpecs(['app.example/health'], undefined, defaults),
+        invalidInput(
+          "Input 'urls' has 'app.example/health' at line 1, which is not an http(s) URL such as https://example.com/health.",
+        ),
+      );
+    });
+
+    it('a bad default status, body pattern, latency or headers', () => {
+      assert.throws(
+        () => buildProbeSpecs(['https://a.example/'], undefined, { ...defaults, expectStatus: '2xx' }),
+        invalidInput("Input 'expect-status' must be status codes or ranges such as 200,204 or 200-299 (got '2xx')."),
+      );
+      assert.throws(
+        () => buildProbeSpecs(['https://a.example/'], undefined, { ...defaults, expectBody: '(ok' }),
+        invalidInput(
+          /^Input 'expect-body' is not a valid regular expression: Invalid regular expression: \/\(ok\/.*: Unterminated group$/,
+        ),
+      );
+      assert.throws(
+        () => buildProbeSpecs(['https://a.example/'], undefined, { ...defaults, maxLatency: 'fast' }),
+        invalidInput("Input 'max-latency' must be a positive duration such as 500ms or 2s (got 'fast')."),
+      );
+      assert.throws(
+        () => buildProbeSpecs(['https://a.example/'], undefined, { ...defaults, maxLatency: '0s' }),
+        invalidInput("Input 'max-latency' must be a positive duration such as 500ms or 2s (got '0s')."),
+      );
+      assert.throws(
+        () =>
+          buildProbeSpecs(['https://a.example/'], undefined, {
+            ...defaults,
+            headers: ['Accept: text/html'] as unknown as Record<string, unknown>,
+          }),
+        invalidInput("Input 'headers' must be a mapping of header names to values."),
+      );
+    });
+
+    it('`checks` that is not a list', () => {
+      assert.throws(
+        () => buildProbeSpecs([], checksYaml('url: https://a.example/'), defaults),
+        invalidInput("Input 'checks' must be a YAML list of checks, each starting with `- url: ...`."),
+      );
+    });
+
+    it('a check that is not a mapping', () => {
+      assert.throws(
+        () => buildProbeSpecs([], checksYaml('- https://a.example/'), defaults),
+        invalidInput("Input 'checks' has item checks[0], which must be a mapping with at least `url:`."),
+      );
+    });
+
+    it('a check with an unknown key', () => {
+      assert.throws(
+        () =>
+          buildProbeSpecs(
+            [],
+            checksYaml('- url: https://a.example/\n- url: https://b.example/\n  expect-staus: 200'),
+            defaults,
+          ),
+        invalidInput(
+          "Input 'checks' has item checks[1] with unknown key 'expect-staus'; allowed keys: url, method, headers, body, expect-status, expect-body, expect-json, max-latency.",
+        ),
+      );
+    });
+
+    it('a check without a url, or with one that is not http(s)', () => {
+      assert.throws(
+        () => buildProbeSpecs([], checksYaml('- method: GET'), defaults),
+        invalidInput("Input 'checks' has item checks[0] without a `url:`."),
+      );
+      assert.throws(
+        () => buildProbeSpecs([], checksYaml('- url: https://a.example/\n- url: localhost:8080'), defaults),
+        invalidInput(
+          "Input 'checks' has 'localhost:8080' at checks[1].url, which is not an http(s) URL such as https://example.com/health.",
+        ),
+      );
+    });
+
+    it('a check with an unknown method', () => {
+      assert.throws(
+        () => buildProbeSpecs([], checksYaml('- url: https://a.example/\n  method: FETCH'), defaults),
+        invalidInput("Input 'checks' checks[0].method must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS."),
+      );
+    });
+
+    it('a check with expect-json that is not a mapping', () => {
+      assert.throws(
+        () => buildProbeSpecs([], checksYaml('- url: https://a.example/\n  expect-json: [status, ok]'), defaults),
+        invalidInput("Input 'checks' checks[0].expect-json must be a mapping of JSON path to expected value."),
+      );
+      assert.throws(
+        () => buildProbeSpecs([], checksYaml('- url: https://a.example/\n  expect-json: ok'), defaults),
+        invalidInput("Input 'checks' checks[0].expect-json must be a mapping of JSON path to expected value."),
+      );
+    });
+
+    it('a check with a bad expect-status', () => {
+      assert.throws(
+        () =>
+          buildProbeSpecs(
+            [],
+            checksYaml('- url: https://a.example/\n- url: https://b.example/\n  expect-status: ok'),
+            defaults,
+          ),
+        invalidInput(
+          "Input 'checks' (checks[1].expect-status) must be status codes or ranges such as 200,204 or 200-299 (got 'ok').",
+        ),
+      );
+    });
+
+    it('a check with a bad expect-body', () => {
+      assert.throws(
+        () => buildProbeSpecs([], checksYaml("- url: https://a.example/\n  expect-body: '[a-'"), defaults),
+        invalidInput(
+          /^Input 'checks' \(checks\[0\]\.expect-body\) is not a valid regular expression: Invalid regular expression: \/\[a-\/.*$/,
+        ),
+      );
+    });
+
+    it('a check with a bad max-latency', () => {
+      assert.throws(
+        () => buildProbeSpecs([], checksYaml('- url: https://a.example/\n  max-latency: -1s'), defaults),
+        invalidInput(
+          "Input 'checks' (checks[0].max-latency) must be a positive duration such as 500ms or 2s (got '-1s').",
+        ),
+      );
+    });
+
+    it('a check with headers that are not a mapping', () => {
+      assert.throws(
+        () =>
+          buildProbeSpecs([], checksYaml('- url: https://a.example/\n  headers:\n    - "Accept: text/html"'), defaults),
+        invalidInput("Input 'checks' (checks[0].headers) must be a mapping of header names to values."),
+      );
+    });
+
+    it('nothing to probe', () => {
+      const message = "Input 'urls' or `checks` must name at least one URL to probe.";
+      assert.throws(() => buildProbeSpecs([], undefined, defaults), invalidInput(message));
+      assert.throws(() => buildProbeSpecs([], [], defaults), invalidInput(message));
+    });
+  });
+});
