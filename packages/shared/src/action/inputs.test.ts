@@ -1,6 +1,5 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ActionError } from './action-error.ts';
 import {
   parseBoolean,
   parseDurationInput,
@@ -20,17 +19,7 @@ import {
   readString,
   readYaml,
 } from './inputs.ts';
-
-/** Checks that an error is the invalid-input ActionError with exactly this message. */
-function invalidInput(message: string | RegExp) {
-  return (error: unknown) => {
-    assert.ok(error instanceof ActionError, `expected an ActionError, got ${String(error)}`);
-    assert.equal(error.reason, 'invalid-input');
-    if (typeof message === 'string') assert.equal(error.message, message);
-    else assert.match(error.message, message);
-    return true;
-  };
-}
+import { invalidInputError } from '../../../../test/assertions.ts';
 
 /** Runs `fn` with `INPUT_*` variables set as the runner sets them, then restores the environment. */
 function withInputs<T>(inputs: Record<string, string>, fn: () => T): T {
@@ -85,11 +74,11 @@ describe('parseBoolean', () => {
   it('rejects anything else, naming the input and the value', () => {
     assert.throws(
       () => parseBoolean('dry-run', 'maybe', false),
-      invalidInput("Input 'dry-run' must be true or false (got 'maybe')."),
+      invalidInputError("Input 'dry-run' must be true or false (got 'maybe')."),
     );
     assert.throws(
       () => parseBoolean('dry-run', '1', false),
-      invalidInput("Input 'dry-run' must be true or false (got '1')."),
+      invalidInputError("Input 'dry-run' must be true or false (got '1')."),
     );
   });
 });
@@ -104,18 +93,18 @@ describe('parseDurationInput', () => {
   it('rejects text that is not a duration, naming the input', () => {
     assert.throws(
       () => parseDurationInput('timeout', 'soon'),
-      invalidInput("Input 'timeout' must be a positive duration such as 500ms, 30s, 5m or 1h (got 'soon')."),
+      invalidInputError("Input 'timeout' must be a positive duration such as 500ms, 30s, 5m or 1h (got 'soon')."),
     );
   });
 
   it('rejects zero and negative durations', () => {
     assert.throws(
       () => parseDurationInput('deadline', '0s'),
-      invalidInput("Input 'deadline' must be a positive duration such as 500ms, 30s, 5m or 1h (got '0s')."),
+      invalidInputError("Input 'deadline' must be a positive duration such as 500ms, 30s, 5m or 1h (got '0s')."),
     );
     assert.throws(
       () => parseDurationInput('deadline', '-5m'),
-      invalidInput("Input 'deadline' must be a positive duration such as 500ms, 30s, 5m or 1h (got '-5m')."),
+      invalidInputError("Input 'deadline' must be a positive duration such as 500ms, 30s, 5m or 1h (got '-5m')."),
     );
   });
 });
@@ -139,19 +128,19 @@ describe('parseInteger', () => {
   it('rejects numbers outside the range, naming the range', () => {
     assert.throws(
       () => parseInteger('max-attempts', '0', 3, { min: 1, max: 10 }),
-      invalidInput("Input 'max-attempts' must be a whole number from 1 to 10 (got '0')."),
+      invalidInputError("Input 'max-attempts' must be a whole number from 1 to 10 (got '0')."),
     );
     assert.throws(
       () => parseInteger('max-attempts', '11', 3, { min: 1, max: 10 }),
-      invalidInput("Input 'max-attempts' must be a whole number from 1 to 10 (got '11')."),
+      invalidInputError("Input 'max-attempts' must be a whole number from 1 to 10 (got '11')."),
     );
     assert.throws(
       () => parseInteger('concurrency', '0', 4, { min: 1 }),
-      invalidInput("Input 'concurrency' must be a whole number of 1 or more (got '0')."),
+      invalidInputError("Input 'concurrency' must be a whole number of 1 or more (got '0')."),
     );
     assert.throws(
       () => parseInteger('lines', '11', 4, { max: 10 }),
-      invalidInput("Input 'lines' must be a whole number of at most 10 (got '11')."),
+      invalidInputError("Input 'lines' must be a whole number of at most 10 (got '11')."),
     );
   });
 
@@ -159,7 +148,7 @@ describe('parseInteger', () => {
     for (const text of ['1.5', 'ten', '1e3', '+5', '5 ', '0x10', '99999999999999999999']) {
       assert.throws(
         () => parseInteger('concurrency', text, 4, { min: 1 }),
-        invalidInput(`Input 'concurrency' must be a whole number of 1 or more (got '${text}').`),
+        invalidInputError(`Input 'concurrency' must be a whole number of 1 or more (got '${text}').`),
       );
     }
   });
@@ -204,7 +193,7 @@ describe('parseYamlInput', () => {
     assert.throws(
       () => parseYamlInput('checks', 'a: [1, 2'),
       (error) => {
-        invalidInput(/^Input 'checks' is not valid YAML or JSON: .+ at line 1, column \d+:?$/)(error);
+        invalidInputError(/^Input 'checks' is not valid YAML or JSON: .+ at line 1, column \d+:?$/)(error);
         assert.ok(!(error as Error).message.includes('\n'));
         return true;
       },
@@ -214,7 +203,7 @@ describe('parseYamlInput', () => {
   it('rejects duplicate keys', () => {
     assert.throws(
       () => parseYamlInput('build-args', 'A: 1\nA: 2'),
-      invalidInput(/^Input 'build-args' is not valid YAML or JSON: Map keys must be unique at line 2/),
+      invalidInputError(/^Input 'build-args' is not valid YAML or JSON: Map keys must be unique at line 2/),
     );
   });
 });
@@ -235,9 +224,9 @@ describe('parseMapInput', () => {
 
   it('rejects lists and scalars, naming the input', () => {
     const message = "Input 'build-args' must be a mapping of keys to values, e.g. `key: value` on each line.";
-    assert.throws(() => parseMapInput('build-args', '- a\n- b'), invalidInput(message));
-    assert.throws(() => parseMapInput('build-args', 'NODE_VERSION=24'), invalidInput(message));
-    assert.throws(() => parseMapInput('build-args', '42'), invalidInput(message));
+    assert.throws(() => parseMapInput('build-args', '- a\n- b'), invalidInputError(message));
+    assert.throws(() => parseMapInput('build-args', 'NODE_VERSION=24'), invalidInputError(message));
+    assert.throws(() => parseMapInput('build-args', '42'), invalidInputError(message));
   });
 });
 
@@ -261,8 +250,8 @@ describe('readers of INPUT_* variables', () => {
   it('readRequired returns the value or says how to set it', () => {
     withInputs({ 'api-token': 'abc' }, () => assert.equal(readRequired('api-token'), 'abc'));
     const message = "Input 'api-token' is required: set it in the `with:` block of this step.";
-    assert.throws(() => readRequired('api-token'), invalidInput(message));
-    withInputs({ 'api-token': '  ' }, () => assert.throws(() => readRequired('api-token'), invalidInput(message)));
+    assert.throws(() => readRequired('api-token'), invalidInputError(message));
+    withInputs({ 'api-token': '  ' }, () => assert.throws(() => readRequired('api-token'), invalidInputError(message)));
   });
 
   it('readBoolean parses the input or returns the fallback', () => {
@@ -271,7 +260,7 @@ describe('readers of INPUT_* variables', () => {
     withInputs({ 'dry-run': 'nope' }, () =>
       assert.throws(
         () => readBoolean('dry-run', false),
-        invalidInput("Input 'dry-run' must be true or false (got 'nope')."),
+        invalidInputError("Input 'dry-run' must be true or false (got 'nope')."),
       ),
     );
   });
@@ -282,7 +271,9 @@ describe('readers of INPUT_* variables', () => {
     withInputs({ timeout: '2 minutes' }, () =>
       assert.throws(
         () => readDuration('timeout', '30s'),
-        invalidInput("Input 'timeout' must be a positive duration such as 500ms, 30s, 5m or 1h (got '2 minutes')."),
+        invalidInputError(
+          "Input 'timeout' must be a positive duration such as 500ms, 30s, 5m or 1h (got '2 minutes').",
+        ),
       ),
     );
   });
@@ -293,7 +284,7 @@ describe('readers of INPUT_* variables', () => {
     withInputs({ 'max-attempts': '50' }, () =>
       assert.throws(
         () => readInteger('max-attempts', 3, { min: 1, max: 10 }),
-        invalidInput("Input 'max-attempts' must be a whole number from 1 to 10 (got '50')."),
+        invalidInputError("Input 'max-attempts' must be a whole number from 1 to 10 (got '50')."),
       ),
     );
   });
@@ -305,7 +296,7 @@ describe('readers of INPUT_* variables', () => {
     withInputs({ command: 'destroy' }, () =>
       assert.throws(
         () => readChoice('command', choices, 'plan'),
-        invalidInput("Input 'command' must be one of plan, apply (got 'destroy')."),
+        invalidInputError("Input 'command' must be one of plan, apply (got 'destroy')."),
       ),
     );
   });
@@ -327,7 +318,7 @@ describe('readers of INPUT_* variables', () => {
     withInputs({ labels: '- infra' }, () =>
       assert.throws(
         () => readMap('labels'),
-        invalidInput("Input 'labels' must be a mapping of keys to values, e.g. `key: value` on each line."),
+        invalidInputError("Input 'labels' must be a mapping of keys to values, e.g. `key: value` on each line."),
       ),
     );
   });

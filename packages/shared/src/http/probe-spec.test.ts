@@ -1,20 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ActionError } from '../action/action-error.ts';
 import { parseYamlInput } from '../action/inputs.ts';
 import { buildProbeSpecs, type ProbeDefaults, type ProbeSpec } from './probe-spec.ts';
+import { invalidInputError } from '../../../../test/assertions.ts';
 
 const defaults: ProbeDefaults = { expectStatus: '200-299', headers: {} };
-
-function invalidInput(message: string | RegExp) {
-  return (error: unknown) => {
-    assert.ok(error instanceof ActionError, `expected an ActionError, got ${String(error)}`);
-    assert.equal(error.reason, 'invalid-input');
-    if (typeof message === 'string') assert.equal(error.message, message);
-    else assert.match(error.message, message);
-    return true;
-  };
-}
 
 /** The spec as plain data, so that deepEqual can compare it. */
 function plain(spec: ProbeSpec) {
@@ -146,13 +136,13 @@ describe('buildProbeSpecs', () => {
     it('a `urls` line that is not an http(s) URL', () => {
       assert.throws(
         () => buildProbeSpecs(['https://ok.example/', 'ftp://files.example/'], undefined, defaults),
-        invalidInput(
+        invalidInputError(
           "Input 'urls' has 'ftp://files.example/' at line 2, which is not an http(s) URL such as https://example.com/health.",
         ),
       );
       assert.throws(
         () => buildProbeSpecs(['app.example/health'], undefined, defaults),
-        invalidInput(
+        invalidInputError(
           "Input 'urls' has 'app.example/health' at line 1, which is not an http(s) URL such as https://example.com/health.",
         ),
       );
@@ -161,21 +151,23 @@ describe('buildProbeSpecs', () => {
     it('a bad default status, body pattern, latency or headers', () => {
       assert.throws(
         () => buildProbeSpecs(['https://a.example/'], undefined, { ...defaults, expectStatus: '2xx' }),
-        invalidInput("Input 'expect-status' must be status codes or ranges such as 200,204 or 200-299 (got '2xx')."),
+        invalidInputError(
+          "Input 'expect-status' must be status codes or ranges such as 200,204 or 200-299 (got '2xx').",
+        ),
       );
       assert.throws(
         () => buildProbeSpecs(['https://a.example/'], undefined, { ...defaults, expectBody: '(ok' }),
-        invalidInput(
+        invalidInputError(
           /^Input 'expect-body' is not a valid regular expression: Invalid regular expression: \/\(ok\/.*: Unterminated group$/,
         ),
       );
       assert.throws(
         () => buildProbeSpecs(['https://a.example/'], undefined, { ...defaults, maxLatency: 'fast' }),
-        invalidInput("Input 'max-latency' must be a positive duration such as 500ms or 2s (got 'fast')."),
+        invalidInputError("Input 'max-latency' must be a positive duration such as 500ms or 2s (got 'fast')."),
       );
       assert.throws(
         () => buildProbeSpecs(['https://a.example/'], undefined, { ...defaults, maxLatency: '0s' }),
-        invalidInput("Input 'max-latency' must be a positive duration such as 500ms or 2s (got '0s')."),
+        invalidInputError("Input 'max-latency' must be a positive duration such as 500ms or 2s (got '0s')."),
       );
       assert.throws(
         () =>
@@ -183,21 +175,21 @@ describe('buildProbeSpecs', () => {
             ...defaults,
             headers: ['Accept: text/html'] as unknown as Record<string, unknown>,
           }),
-        invalidInput("Input 'headers' must be a mapping of header names to values."),
+        invalidInputError("Input 'headers' must be a mapping of header names to values."),
       );
     });
 
     it('`checks` that is not a list', () => {
       assert.throws(
         () => buildProbeSpecs([], checksYaml('url: https://a.example/'), defaults),
-        invalidInput("Input 'checks' must be a YAML list of checks, each starting with `- url: ...`."),
+        invalidInputError("Input 'checks' must be a YAML list of checks, each starting with `- url: ...`."),
       );
     });
 
     it('a check that is not a mapping', () => {
       assert.throws(
         () => buildProbeSpecs([], checksYaml('- https://a.example/'), defaults),
-        invalidInput("Input 'checks' has item checks[0], which must be a mapping with at least `url:`."),
+        invalidInputError("Input 'checks' has item checks[0], which must be a mapping with at least `url:`."),
       );
     });
 
@@ -209,7 +201,7 @@ describe('buildProbeSpecs', () => {
             checksYaml('- url: https://a.example/\n- url: https://b.example/\n  expect-staus: 200'),
             defaults,
           ),
-        invalidInput(
+        invalidInputError(
           "Input 'checks' has item checks[1] with unknown key 'expect-staus'; allowed keys: url, method, headers, body, expect-status, expect-body, expect-json, max-latency.",
         ),
       );
@@ -218,11 +210,11 @@ describe('buildProbeSpecs', () => {
     it('a check without a url, or with one that is not http(s)', () => {
       assert.throws(
         () => buildProbeSpecs([], checksYaml('- method: GET'), defaults),
-        invalidInput("Input 'checks' has item checks[0] without a `url:`."),
+        invalidInputError("Input 'checks' has item checks[0] without a `url:`."),
       );
       assert.throws(
         () => buildProbeSpecs([], checksYaml('- url: https://a.example/\n- url: localhost:8080'), defaults),
-        invalidInput(
+        invalidInputError(
           "Input 'checks' has 'localhost:8080' at checks[1].url, which is not an http(s) URL such as https://example.com/health.",
         ),
       );
@@ -231,18 +223,20 @@ describe('buildProbeSpecs', () => {
     it('a check with an unknown method', () => {
       assert.throws(
         () => buildProbeSpecs([], checksYaml('- url: https://a.example/\n  method: FETCH'), defaults),
-        invalidInput("Input 'checks' checks[0].method must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS."),
+        invalidInputError(
+          "Input 'checks' checks[0].method must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS.",
+        ),
       );
     });
 
     it('a check with expect-json that is not a mapping', () => {
       assert.throws(
         () => buildProbeSpecs([], checksYaml('- url: https://a.example/\n  expect-json: [status, ok]'), defaults),
-        invalidInput("Input 'checks' checks[0].expect-json must be a mapping of JSON path to expected value."),
+        invalidInputError("Input 'checks' checks[0].expect-json must be a mapping of JSON path to expected value."),
       );
       assert.throws(
         () => buildProbeSpecs([], checksYaml('- url: https://a.example/\n  expect-json: ok'), defaults),
-        invalidInput("Input 'checks' checks[0].expect-json must be a mapping of JSON path to expected value."),
+        invalidInputError("Input 'checks' checks[0].expect-json must be a mapping of JSON path to expected value."),
       );
     });
 
@@ -254,7 +248,7 @@ describe('buildProbeSpecs', () => {
             checksYaml('- url: https://a.example/\n- url: https://b.example/\n  expect-status: ok'),
             defaults,
           ),
-        invalidInput(
+        invalidInputError(
           "Input 'checks' (checks[1].expect-status) must be status codes or ranges such as 200,204 or 200-299 (got 'ok').",
         ),
       );
@@ -263,7 +257,7 @@ describe('buildProbeSpecs', () => {
     it('a check with a bad expect-body', () => {
       assert.throws(
         () => buildProbeSpecs([], checksYaml("- url: https://a.example/\n  expect-body: '[a-'"), defaults),
-        invalidInput(
+        invalidInputError(
           /^Input 'checks' \(checks\[0\]\.expect-body\) is not a valid regular expression: Invalid regular expression: \/\[a-\/.*$/,
         ),
       );
@@ -272,7 +266,7 @@ describe('buildProbeSpecs', () => {
     it('a check with a bad max-latency', () => {
       assert.throws(
         () => buildProbeSpecs([], checksYaml('- url: https://a.example/\n  max-latency: -1s'), defaults),
-        invalidInput(
+        invalidInputError(
           "Input 'checks' (checks[0].max-latency) must be a positive duration such as 500ms or 2s (got '-1s').",
         ),
       );
@@ -282,14 +276,14 @@ describe('buildProbeSpecs', () => {
       assert.throws(
         () =>
           buildProbeSpecs([], checksYaml('- url: https://a.example/\n  headers:\n    - "Accept: text/html"'), defaults),
-        invalidInput("Input 'checks' (checks[0].headers) must be a mapping of header names to values."),
+        invalidInputError("Input 'checks' (checks[0].headers) must be a mapping of header names to values."),
       );
     });
 
     it('nothing to probe', () => {
       const message = "Input 'urls' or `checks` must name at least one URL to probe.";
-      assert.throws(() => buildProbeSpecs([], undefined, defaults), invalidInput(message));
-      assert.throws(() => buildProbeSpecs([], [], defaults), invalidInput(message));
+      assert.throws(() => buildProbeSpecs([], undefined, defaults), invalidInputError(message));
+      assert.throws(() => buildProbeSpecs([], [], defaults), invalidInputError(message));
     });
   });
 });
