@@ -265,7 +265,21 @@ export function replayLog(chunks: readonly Chunk[], preset: readonly string[] = 
   const commands: WorkflowCommand[] = [];
   const annotations: Annotation[] = [];
   const lines: string[] = [];
-  const mask = (line: string) => masks.reduce((text, secret) => (secret ? text.split(secret).join('***') : text), line);
+  // One alternation of every mask, longest first, rebuilt only when a mask
+  // was added: a plan can register thousands of values and print 100k lines.
+  let pattern: RegExp | undefined;
+  let patternSize = -1;
+  const mask = (line: string) => {
+    if (patternSize !== masks.length) {
+      const escaped = masks
+        .filter(Boolean)
+        .sort((a, b) => b.length - a.length)
+        .map((m) => m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+      pattern = escaped.length ? new RegExp(escaped.join('|'), 'g') : undefined;
+      patternSize = masks.length;
+    }
+    return pattern ? line.replace(pattern, '***') : line;
+  };
   for (const stream of ['stdout', 'stderr'] as const) {
     const text = chunks
       .filter((c) => c.stream === stream)

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { FAKE_GITHUB_TOKEN, startGitHubApiFake, type GitHubApiFake } from '../../../../test/fakes/github-api.ts';
+import { createOctokit } from './octokit.ts';
+import { publishStickyComment } from './sticky-comment.ts';
+
+// The sticky comment against the GitHub API fake, through the real Octokit.
+interface Marker {
+  stack: string;
+  sha: string;
+  outdated?: boolean;
+}
+const readMarker = (body: string): Marker | undefined => {
+  const match = /^<!-- test-marker (.*) -->/.exec(body);
+  return match ? (JSON.parse(match[1]!) as Marker) : undefined;
+};
+const bodyFor = (m: Marker, text: string) => `<!-- test-marker ${JSON.stringify(m)} -->\n${text}`;
+
+function request(stack: string, sha: string, text: string) {
+  return {
+    body: bodyFor({ stack, sha }, text),
+    readMarker,
+    isCurrent: (m: Marker) => m.stack === stack && m.sha === sha,
+    isSuperseded: (m: Marker) => m.stack === stack && m.sha !== sha && !m.outdated,
+    outdatedBody: (c: { body: string }) => bodyFor({ ...readMarker(c.body)!, outdated: true }, 'outdated'),
+  };
+}
+
+describe('publishStickyComment', () => {
+  let fake: GitHubApiFake;
+  const repo = 'octo-org/infra';
+  const target = { owner: 'octo-org', repo: 'infra', issueNumber: 0 };
+  before(async () => {
+    fake = await startGitHubApiFake({ repositories: [repo] });
+    target.issueNumber = fake.seedPullRequest(repo, { title: 'infra change', head: 'feature' }).number;
+  });
+  after(() => fake.close());
+  const octokit = () =>
+    createOctokit(FAKE_GITHUB_TOKEN, { baseUrl: fake.url, paceWrites: false, retryAfterBaseValue: 1 });
+
+  it('creates a comment, then updates the same one on re-runs', async () => {
+    const first = await publishStickyComment(octokit(), target, request('prod', 'aaa', 'v1'));
+    assert.equal(first.created, true);
+    const second = await publishStickyComment(octokit(), target, request('prod', 'aaa', 'v2'));
+    assert.equal(second.created, false);
+    assert.equal(second.comment.id, first.comment.id);
+    const comments = fake.comments(repo, target.issueNumber);
+    assert.equal(comments.length, 1);
+    assert.match(comments[0]!.body ?? '', /\nv2$/);
+  });
+
+  it('keeps stacks apart and ignores lookalike comments by other users', async () => {
+    fake.seedComment(repo, target.issueNumber, bodyFor({ stack: 'dev', sha: 'aaa' }, 'a user quoting a marker'), {
+      user: 'mallory',
+    });
+    const dev = await publishStickyComment(octokit(), target, request('dev', 'aaa', 'dev plan'));
+    assert.equal(dev.created, true);
+    const bodies = fake.comments(repo, target.issueNumber).map((c) => c.body);
+    assert.ok(
+      bodies.includes(bodyFor({ stack: 'dev', sha: 'aaa' }, 'a user quoting a marker')),
+      'user comment untouched',
+    );
+    assert.equal(bodies.filter((b) => b?.endsWith('dev plan')).length, 1);
+  });
+
+  it('posts a new comment for a new commit and minimizes the superseded one once', async () => {
+    const old = fake.comments(repo, target.issueNumber).find((c) => readMarker(c.body ?? '')?.stack === 'prod')!;
+    const next = await publishStickyComment(octokit(), target, request('prod', 'bbb', 'v3'));
+    assert.equal(next.created, true);
+    assert.deepEqual(next.outdated, [old.id]);
+    const stored = fake.comment(repo, old.id) as unknown as { body: string; minimized?: { reason: string } };
+    assert.equal(readMarker(stored.body)?.outdated, true);
+    assert.ok(stored.minimized, 'minimized through GraphQL');
+    const again = await publishStickyComment(octokit(), target, request('prod', 'bbb', 'v4'));
+    assert.deepEqual(again.outdated, [], 'an outdated comment is not handled twice');
+  });
+});

@@ -1,0 +1,105 @@
+import type { GitHubClient } from './octokit.ts';
+
+// One comment per "thing" (a Terraform stack, say) on a pull request, found by
+// a hidden marker that the caller recognises and by its author, so that a
+// user's comment quoting a marker is never edited.
+
+export interface IssueTarget {
+  owner: string;
+  repo: string;
+  issueNumber: number;
+}
+
+export interface PostedComment {
+  id: number;
+  nodeId: string;
+  url: string;
+  body: string;
+  author: string;
+}
+
+export interface StickyCommentRequest<M> {
+  body: string;
+  /** Reads the caller's marker from a comment body; undefined when the comment is not one of ours. */
+  readMarker: (body: string) => M | undefined;
+  /** The comment to update in place, among ours; none → a new comment is posted. */
+  isCurrent: (marker: M) => boolean;
+  /** Ours but superseded (e.g. made for an older commit, not yet marked): minimized as outdated. */
+  isSuperseded: (marker: M) => boolean;
+  /** Rewrites a superseded comment's body to say it is outdated (and mark it so, to do it once). */
+  outdatedBody: (comment: PostedComment) => string;
+}
+
+export interface StickyCommentResult {
+  comment: PostedComment;
+  created: boolean;
+  outdated: number[];
+}
+
+/** Posts or updates the comment, then marks the superseded ones as outdated. */
+export async function publishStickyComment<M>(
+  octokit: GitHubClient,
+  target: IssueTarget,
+  request: StickyCommentRequest<M>,
+): Promise<StickyCommentResult> {
+  const author = await authenticatedLogin(octokit);
+  const ours = (await listComments(octokit, target))
+    .filter((c) => c.author === author)
+    .map((comment) => ({ comment, marker: request.readMarker(comment.body) }))
+    .filter((c): c is { comment: PostedComment; marker: M } => c.marker !== undefined);
+
+  const current = ours.findLast((c) => request.isCurrent(c.marker));
+  const params = { owner: target.owner, repo: target.repo };
+  const { data } = current
+    ? await octokit.rest.issues.updateComment({ ...params, comment_id: current.comment.id, body: request.body })
+    : await octokit.rest.issues.createComment({ ...params, issue_number: target.issueNumber, body: request.body });
+  const comment = toPosted(data);
+
+  const superseded = ours.filter((c) => c.comment.id !== comment.id && request.isSuperseded(c.marker));
+  for (const { comment: old } of superseded) {
+    await octokit.rest.issues.updateComment({ ...params, comment_id: old.id, body: request.outdatedBody(old) });
+    await minimizeComment(octokit, old.nodeId, 'OUTDATED');
+  }
+  return { comment, created: !current, outdated: superseded.map((c) => c.comment.id) };
+}
+
+export async function listComments(octokit: GitHubClient, target: IssueTarget): Promise<PostedComment[]> {
+  const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+    owner: target.owner,
+    repo: target.repo,
+    issue_number: target.issueNumber,
+    per_page: 100,
+  });
+  return comments.map(toPosted);
+}
+
+export async function minimizeComment(octokit: GitHubClient, nodeId: string, classifier: 'OUTDATED' | 'RESOLVED') {
+  await octokit.graphql(
+    `mutation($id: ID!, $classifier: ReportedContentClassifiers!) {
+      minimizeComment(input: { subjectId: $id, classifier: $classifier }) { minimizedComment { isMinimized } }
+    }`,
+    { id: nodeId, classifier },
+  );
+}
+
+// GITHUB_TOKEN may not read /user (GitHub answers 403 to an installation
+// token); its comments are github-actions[bot]'s.
+const ACTIONS_BOT = 'github-actions[bot]';
+const logins = new WeakMap<GitHubClient, Promise<string>>();
+
+/** The login comments made with this client's token appear under. */
+export function authenticatedLogin(octokit: GitHubClient): Promise<string> {
+  let login = logins.get(octokit);
+  if (!login) {
+    login = octokit.rest.users.getAuthenticated().then(
+      ({ data }) => data.login,
+      () => ACTIONS_BOT,
+    );
+    logins.set(octokit, login);
+  }
+  return login;
+}
+
+function toPosted(c: { id: number; node_id: string; html_url: string; body?: string; user: { login: string } | null }) {
+  return { id: c.id, nodeId: c.node_id, url: c.html_url, body: c.body ?? '', author: c.user?.login ?? '' };
+}

@@ -1,0 +1,286 @@
+import { planHeadline } from './plan-summary.ts';
+import type { PlanSummary, ResourceAction, ResourceChangeSummary } from './plan-types.ts';
+
+// Markdown renderers of a plan: the pull-request comment (which must fit
+// GitHub's 65,536-character limit whatever the plan's size) and the job
+// summary (up to 1 MiB, with the full plan text).
+
+/** GitHub rejects comment bodies longer than this. */
+export const COMMENT_LIMIT = 65_536;
+/** GitHub's limit of one step's job summary, in bytes, less room for what the step adds after the plan. */
+export const SUMMARY_LIMIT = 1024 * 1024 - 16 * 1024;
+
+export interface PlanReport {
+  /** The stack: directory, workspace and optional label. */
+  workingDirectory: string;
+  workspace: string;
+  label?: string;
+  tool: 'terraform' | 'tofu';
+  toolVersion?: string;
+  commitSha: string;
+  /** Set when the plan ran; absent when init/validate/plan failed. */
+  summary?: PlanSummary;
+  /** The human plan text, already masked. */
+  planText?: string;
+  /** A failure of init, validate or plan: its full error text, already masked. */
+  failure?: { stage: string; message: string };
+  digest?: string;
+  artifactName?: string;
+  runUrl?: string;
+  /** Where the full plan text is: the job summary of the run. */
+  summaryUrl?: string;
+}
+
+const GROUPS: { action: ResourceAction | 'moved' | 'imported'; title: string; icon: string }[] = [
+  { action: 'delete', title: 'Destroy', icon: '🗑️' },
+  { action: 'replace', title: 'Replace', icon: '♻️' },
+  { action: 'update', title: 'Update in place', icon: '✏️' },
+  { action: 'create', title: 'Create', icon: '➕' },
+  { action: 'moved', title: 'Move', icon: '🚚' },
+  { action: 'imported', title: 'Import', icon: '📥' },
+  { action: 'forget', title: 'Forget (remove from state, keep the object)', icon: '🫥' },
+  { action: 'read', title: 'Read during apply', icon: '📖' },
+];
+
+export function stackTitle(report: Pick<PlanReport, 'workingDirectory' | 'workspace' | 'label'>): string {
+  const label = report.label ? ` · ${report.label}` : '';
+  return `\`${report.workingDirectory}\` · workspace \`${report.workspace}\`${label}`;
+}
+
+/** The headline of a plan, in Terraform's words. */
+export function headline(summary: PlanSummary): string {
+  return summary.hasChanges
+    ? `Plan: ${planHeadline(summary)}.`
+    : 'No changes. Infrastructure matches the configuration.';
+}
+
+function groupMembers(summary: PlanSummary, action: (typeof GROUPS)[number]['action']): ResourceChangeSummary[] {
+  if (action === 'moved') return summary.resources.filter((r) => r.movedFrom);
+  if (action === 'imported') return summary.resources.filter((r) => r.importId !== undefined);
+  return summary.resources.filter((r) => r.action === action);
+}
+
+function resourceLine(r: ResourceChangeSummary): string {
+  const details = [
+    r.movedFrom && `moved from \`${r.movedFrom}\``,
+    r.importId !== undefined && `import ID \`${r.importId}\``,
+    r.deposed && `deposed object \`${r.deposed}\``,
+    r.actionReason && reasonText(r.actionReason),
+  ].filter(Boolean);
+  return `- \`${r.address}\`${details.length ? ` — ${details.join('; ')}` : ''}`;
+}
+
+function reasonText(reason: string): string {
+  const known: Record<string, string> = {
+    replace_because_cannot_update: 'an attribute forces replacement',
+    replace_because_tainted: 'tainted',
+    replace_by_request: 'replacement requested (-replace)',
+    replace_by_triggers: 'replace_triggered_by',
+    delete_because_no_resource_config: 'removed from the configuration',
+    delete_because_no_module: 'its module was removed',
+    delete_because_wrong_repetition: 'count/for_each changed',
+    delete_because_count_index: 'count index out of range',
+    delete_because_each_key: 'for_each key removed',
+    read_because_config_unknown: 'configuration known only after apply',
+    read_because_dependency_pending: 'depends on pending changes',
+  };
+  return known[reason] ?? reason.replace(/_/g, ' ');
+}
+
+/** A collapsible list; `limit` caps the items shown (the rest are counted). */
+function details(title: string, lines: readonly string[], limit = Infinity, open = false): string {
+  const shown = lines.slice(0, limit);
+  const rest = lines.length - shown.length;
+  const more = rest > 0 ? `\n- … and ${rest.toLocaleString('en-US')} more (full list in the job summary)` : '';
+  return `<details${open ? ' open' : ''}><summary>${title}</summary>\n\n${shown.join('\n')}${more}\n\n</details>`;
+}
+
+/** Sections listing resources, drift and outputs, each capped at `limit` items. */
+function sections(summary: PlanSummary, tool: string, limit: number): string[] {
+  const out: string[] = [];
+  for (const group of GROUPS) {
+    const members = groupMembers(summary, group.action);
+    if (!members.length) continue;
+    const destructive = group.action === 'delete' || group.action === 'replace';
+    out.push(
+      details(`${group.icon} ${group.title} (${members.length})`, members.map(resourceLine), limit, destructive),
+    );
+  }
+  if (summary.drift.length) {
+    const lines = summary.drift.map(
+      (r) => `- \`${r.address}\` — ${r.action === 'delete' ? 'deleted' : 'changed'} outside ${tool}`,
+    );
+    out.push(
+      details(
+        `⚠️ Drift: ${summary.drift.length} resource${plural(summary.drift.length)} changed outside ${tool}`,
+        lines,
+        limit,
+      ),
+    );
+  }
+  if (summary.outputs.length) {
+    const lines = summary.outputs.map((o) => `- \`${o.name}\` — ${o.action}${o.sensitive ? ' (sensitive)' : ''}`);
+    out.push(details(`Output changes (${summary.outputs.length})`, lines, limit));
+  }
+  return out;
+}
+
+/**
+ * The sections with as many list items as fit `budget` characters: all of
+ * them when they fit, else each list capped (halving the cap) with a count of
+ * the rest, so the numbers stay complete.
+ */
+function fittedSections(summary: PlanSummary, tool: string, budget: number): string[] {
+  let cap = Infinity;
+  let body = sections(summary, tool, cap);
+  while (body.join('\n\n').length > budget && cap > 1) {
+    cap = cap === Infinity ? 1_000 : Math.floor(cap / 2);
+    body = sections(summary, tool, cap);
+  }
+  return body;
+}
+
+function toolName(tool: PlanReport['tool']): string {
+  return tool === 'tofu' ? 'OpenTofu' : 'Terraform';
+}
+
+function warning(summary: PlanSummary): string {
+  const destructive = [
+    ...summary.resources.filter((r) => r.action === 'delete'),
+    ...summary.resources.filter((r) => r.action === 'replace'),
+  ];
+  if (!destructive.length) return '';
+  const names = destructive.slice(0, 5).map((r) => `\`${r.address}\``);
+  const more = destructive.length > names.length ? ` and ${destructive.length - names.length} more` : '';
+  return `> [!WARNING]\n> This plan **destroys ${summary.counts.destroy}** resource${plural(summary.counts.destroy)}${summary.counts.replace ? ` (${summary.counts.replace} by replacement)` : ''}: ${names.join(', ')}${more}.`;
+}
+
+function countsTable(summary: PlanSummary): string {
+  const c = summary.counts;
+  const cells: [string, number][] = [
+    ['add', c.add],
+    ['change', c.change],
+    ['destroy', c.destroy],
+    ['replace', c.replace],
+    ['move', c.move],
+    ['import', c.import],
+    ['forget', c.forget],
+    ['drift', summary.drift.length],
+    ['outputs', summary.outputs.length],
+  ];
+  return `| ${cells.map(([k]) => k).join(' | ')} |\n| ${cells.map(() => '---:').join(' | ')} |\n| ${cells.map(([, v]) => v).join(' | ')} |`;
+}
+
+/**
+ * Terraform's plan text as a `diff` block: the action symbol moves to the
+ * first column so GitHub colours it (`~` becomes `!`).
+ */
+export function planTextAsDiff(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      const match = /^(\s*)(-\/\+|\+\/-|[+~-])( .*|)$/.exec(line);
+      if (!match) return line;
+      const [, indent, symbol, rest] = match;
+      if (symbol === '+' || symbol === '-') return `${symbol}${indent}${rest}`;
+      return symbol === '~' ? `!${indent}${rest}` : `! ${indent}${symbol}${rest}`;
+    })
+    .join('\n');
+}
+
+/** The size of a text: characters for comments, UTF-8 bytes for the job summary. */
+type Measure = (text: string) => number;
+const characters: Measure = (text) => text.length;
+const bytes: Measure = (text) => Buffer.byteLength(text);
+
+/** Keeps the head and tail of a text so it fits `budget` (characters unless another measure is given). */
+export function shortenMiddle(text: string, budget: number, note: string, measure = characters): string {
+  if (measure(text) <= budget) return text;
+  const lines = text.split('\n');
+  const marker = (omitted: number) => `\n… ${omitted.toLocaleString('en-US')} lines omitted: ${note} …\n`;
+  const keep = Math.max(0, budget - measure(marker(lines.length)));
+  const head: string[] = [];
+  const tail: string[] = [];
+  let used = 0;
+  for (let i = 0, j = lines.length - 1; i <= j;) {
+    const takeHead = head.length <= tail.length;
+    const line = takeHead ? lines[i]! : lines[j]!;
+    const size = measure(line) + 1;
+    if (used + size > keep) break;
+    used += size;
+    if (takeHead) head.push(lines[i++]!);
+    else tail.unshift(lines[j--]!);
+  }
+  return `${head.join('\n')}${marker(lines.length - head.length - tail.length)}${tail.join('\n')}`;
+}
+
+function fence(text: string, language: string): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const ticks = '`'.repeat(longest + 1);
+  return `${ticks}${language}\n${text}\n${ticks}`;
+}
+
+function footer(report: PlanReport): string {
+  const parts = [
+    `commit \`${report.commitSha.slice(0, 7)}\``,
+    `${toolName(report.tool)}${report.toolVersion ? ` ${report.toolVersion}` : ''}`,
+    report.runUrl && `[run](${report.runUrl})`,
+    report.summaryUrl && `[full plan in the job summary](${report.summaryUrl})`,
+    report.artifactName && `artifact \`${report.artifactName}\``,
+    report.digest && `digest \`${report.digest.slice(0, 12)}\``,
+  ].filter(Boolean);
+  return `<sub>${parts.join(' · ')}</sub>`;
+}
+
+function failureBody(report: PlanReport, budget: number): string {
+  const failure = report.failure!;
+  const heading = `#### ❌ ${failure.stage} failed`;
+  const text = shortenMiddle(failure.message, Math.max(1_000, budget - heading.length - 20), 'see the job log');
+  return `${heading}\n\n${fence(text, '')}`;
+}
+
+/**
+ * The pull-request comment: marker, headline, counts, warnings and resource
+ * lists (never cut as a whole; long lists are capped with a count of the
+ * rest), then the plan text shortened around the middle to fit the limit.
+ */
+export function renderPlanComment(report: PlanReport, marker: string, limit = COMMENT_LIMIT): string {
+  const title = `### ${toolName(report.tool)} plan for ${stackTitle(report)}`;
+  const tail = footer(report);
+  const fixed = (parts: string[]) => [...parts, tail].join('\n\n').length;
+  if (!report.summary)
+    return [marker, title, failureBody(report, limit - fixed([marker, title]) - 50), tail].join('\n\n');
+  const summary = report.summary;
+  const head = [marker, title, `**${headline(summary)}**`, countsTable(summary), warning(summary)].filter(Boolean);
+  // Lists may take three quarters of what is left; the plan text gets the rest.
+  const parts = [...head, ...fittedSections(summary, toolName(report.tool), (limit - fixed(head)) * 0.75)];
+  if (report.planText !== undefined && summary.hasChanges) {
+    const wrapper = '<details><summary>Plan text</summary>\n\n````diff\n\n````\n\n</details>\n\n'.length;
+    const budget = limit - fixed(parts) - wrapper - 100;
+    if (budget > 200) {
+      const diff = shortenMiddle(planTextAsDiff(report.planText), budget, 'the full plan is in the job summary');
+      parts.push(`<details><summary>Plan text</summary>\n\n${fence(diff, 'diff')}\n\n</details>`);
+    }
+  }
+  return [...parts, tail].join('\n\n');
+}
+
+/** The job summary: everything, the plan text in full up to GitHub's 1 MiB. */
+export function renderPlanSummary(report: PlanReport, limit = SUMMARY_LIMIT): string {
+  const title = `## ${toolName(report.tool)} plan for ${stackTitle(report)}`;
+  const tail = footer(report);
+  if (!report.summary) return [title, failureBody(report, limit / 2), tail].join('\n\n') + '\n';
+  const summary = report.summary;
+  const head = [title, `**${headline(summary)}**`, countsTable(summary), warning(summary)].filter(Boolean);
+  const parts = [...head, ...fittedSections(summary, toolName(report.tool), limit / 2)];
+  if (report.planText !== undefined) {
+    const budget = limit - bytes([...parts, tail].join('\n\n')) - 200;
+    const text = shortenMiddle(report.planText, Math.max(0, budget), 'the plan in the artifact has everything', bytes);
+    parts.push(`<details><summary>Plan text</summary>\n\n${fence(text, 'hcl')}\n\n</details>`);
+  }
+  return [...parts, tail].join('\n\n') + '\n';
+}
+
+function plural(n: number): string {
+  return n === 1 ? '' : 's';
+}

@@ -1,0 +1,566 @@
+import { invalidInput } from '../action/action-error.ts';
+import type { JsonChange, JsonPlan, JsonResourceChange } from './plan-types.ts';
+
+// The one masking function for Terraform plans: a copy of the JSON plan that
+// can be shown, stored or uploaded, and the list of secret strings the caller
+// registers with the runner's mask and scrubs from the human plan text. Pure:
+// no runner calls here, the action does `maskSecret` for each returned secret.
+
+/** What Terraform itself prints in place of a sensitive value. */
+export const SENSITIVE_PLACEHOLDER = '(sensitive value)';
+
+/**
+ * Shorter strings are masked in the plan but not returned as secrets: scrubbing
+ * every `on` or `123` from a plan text would destroy it and protect nothing.
+ */
+export const MIN_SECRET_LENGTH = 4;
+
+/**
+ * Compiles the `mask-patterns` input: one JavaScript regular expression per
+ * line, blank lines ignored. `(?i:...)` makes part of a pattern case-insensitive.
+ */
+export function compileMaskPatterns(lines: string[]): RegExp[] {
+  const patterns: RegExp[] = [];
+  lines.forEach((line, index) => {
+    const source = line.trim();
+    if (!source) return;
+    let pattern: RegExp;
+    try {
+      pattern = new RegExp(source);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.replace(/^.*: /, '') : String(error);
+      throw invalidInput(
+        'mask-patterns',
+        `has an invalid regular expression on line ${index + 1}: '${source}' (${reason}). Fix or remove that line.`,
+      );
+    }
+    if (pattern.test('')) {
+      throw invalidInput(
+        'mask-patterns',
+        `line ${index + 1} ('${source}') matches the empty string, so it would mask every value. Make it match at least one character.`,
+      );
+    }
+    patterns.push(pattern);
+  });
+  return patterns;
+}
+
+// ---------------------------------------------------------------------------
+// Secret-looking attribute names
+
+const SECRET_WORDS = new Set([
+  'password',
+  'passwords',
+  'passwd',
+  'passphrase',
+  'secret',
+  'secrets',
+  'token',
+  'credential',
+  'credentials',
+  'creds',
+  'apikey',
+  'apikeys',
+  'privatekey',
+  'secretkey',
+  'accesskey',
+  'clientsecret',
+  'connectionstring',
+]);
+
+/** Two-word terms, as consecutive segments: `private_key`, `api-key`, `AccessKey`. */
+const SECRET_PAIRS = new Set([
+  'private key',
+  'access key',
+  'api key',
+  'connection string',
+  'shared key',
+  'account key',
+  'master key',
+  'signing key',
+]);
+
+/**
+ * Words that, after the secret word, make the name describe the secret rather
+ * than hold it: `token_ttl`, `password_length`, `secret_arn`, `access_key_id`,
+ * `token_expires_at`. Those values are settings or references; masking them
+ * would also scrub every `3600` or `true` from the plan text.
+ */
+const QUALIFIERS = new Set([
+  'ttl',
+  'type',
+  'types',
+  'length',
+  'len',
+  'min',
+  'max',
+  'minimum',
+  'maximum',
+  'policy',
+  'policies',
+  'name',
+  'names',
+  'id',
+  'ids',
+  'arn',
+  'arns',
+  'version',
+  'versions',
+  'stage',
+  'endpoint',
+  'url',
+  'uri',
+  'path',
+  'paths',
+  'file',
+  'filename',
+  'dir',
+  'location',
+  'count',
+  'expiry',
+  'expiration',
+  'expires',
+  'expire',
+  'lifetime',
+  'duration',
+  'timeout',
+  'period',
+  'age',
+  'validity',
+  'enabled',
+  'enable',
+  'disabled',
+  'required',
+  'reset',
+  'rotation',
+  'rotate',
+  'format',
+  'algorithm',
+  'kind',
+  'mode',
+  'description',
+  'hint',
+  'prefix',
+  'suffix',
+  'source',
+  'ref',
+  'reference',
+  'created',
+  'updated',
+  'last',
+  'used',
+  'at',
+  'date',
+  'time',
+  'timestamp',
+  'header',
+  'field',
+  'attribute',
+]);
+
+function nameSegments(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+}
+
+function computeSecretName(name: string): boolean {
+  const segments = nameSegments(name);
+  // The last secret term decides: what follows it says whether the name holds
+  // the secret (`db_password`, `private_key_pem`) or describes it (`token_ttl`).
+  let end = -1;
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i] as string;
+    if (SECRET_WORDS.has(segment)) end = i + 1;
+    else if (i + 1 < segments.length && SECRET_PAIRS.has(`${segment} ${segments[i + 1]}`)) end = i + 2;
+  }
+  if (end < 0) return false;
+  for (let i = end; i < segments.length; i++) if (QUALIFIERS.has(segments[i] as string)) return false;
+  return true;
+}
+
+const secretNameCache = new Map<string, boolean>();
+const SECRET_NAME_CACHE_LIMIT = 10_000;
+
+/**
+ * Whether an attribute, variable or output name looks like it holds a secret
+ * even when the provider did not mark it sensitive. Matches whole words of
+ * snake_case, kebab-case or camelCase names, case-insensitively.
+ */
+export function isSecretName(name: string): boolean {
+  let secret = secretNameCache.get(name);
+  if (secret === undefined) {
+    secret = computeSecretName(name);
+    if (secretNameCache.size < SECRET_NAME_CACHE_LIMIT) secretNameCache.set(name, secret);
+  }
+  return secret;
+}
+
+// ---------------------------------------------------------------------------
+// Masking the JSON plan
+
+export interface MaskOptions {
+  /** User patterns (`mask-patterns`): a string value that matches one is masked. */
+  patterns?: RegExp[];
+}
+
+export interface MaskedPlan {
+  plan: JsonPlan;
+  /** Every distinct secret string that was masked, to register with the runner and scrub from texts. */
+  secrets: string[];
+}
+
+interface Masker {
+  patterns: RegExp[];
+  /** The same patterns with the `g` flag, to collect every match (a fresh lastIndex each use). */
+  globalPatterns: RegExp[];
+  secrets: Set<string>;
+  /** Set once a secret is found while copying: strings copied before it may equal it. */
+  foundWhileCopying: boolean;
+  copying: boolean;
+  numericSecrets: boolean;
+}
+
+function addSecret(m: Masker, secret: string): void {
+  if (secret.length < MIN_SECRET_LENGTH || m.secrets.has(secret)) return;
+  m.secrets.add(secret);
+  if (m.copying) m.foundWhileCopying = true;
+  if (String(Number(secret)) === secret) m.numericSecrets = true;
+}
+
+/** Records every string and number under a masked value. Booleans are left out: `true` is no secret. */
+function collectLeaves(m: Masker, value: unknown): void {
+  if (typeof value === 'string') addSecret(m, value);
+  else if (typeof value === 'number') addSecret(m, String(value));
+  else if (Array.isArray(value)) for (const item of value) collectLeaves(m, item);
+  else if (value !== null && typeof value === 'object')
+    for (const key in value) collectLeaves(m, (value as Record<string, unknown>)[key]);
+}
+
+/** First pass: the secrets the plan marks, so that copies of them elsewhere are caught on the way. */
+function collectMarked(m: Masker, value: unknown, marker: unknown): void {
+  if (marker === true) {
+    collectLeaves(m, value);
+    return;
+  }
+  if (marker === null || typeof marker !== 'object' || value === null || typeof value !== 'object') return;
+  if (Array.isArray(marker)) {
+    if (!Array.isArray(value)) return;
+    for (let i = 0; i < marker.length; i++) collectMarked(m, value[i], marker[i]);
+    return;
+  }
+  const markers = marker as Record<string, unknown>;
+  const values = value as Record<string, unknown>;
+  for (const key in markers) collectMarked(m, values[key], markers[key]);
+}
+
+function matchesPattern(m: Masker, value: string): boolean {
+  let matched = false;
+  for (let i = 0; i < m.patterns.length; i++) {
+    if (!(m.patterns[i] as RegExp).test(value)) continue;
+    matched = true;
+    // The matched text is the secret: a pattern for keys inside a long script
+    // must not turn every line of the script into a "secret" for the text scrub.
+    const global = m.globalPatterns[i] as RegExp;
+    global.lastIndex = 0;
+    for (const match of value.matchAll(global)) addSecret(m, match[0]);
+  }
+  return matched;
+}
+
+function maskString(m: Masker, value: string, secretByName: boolean): string {
+  if (secretByName && value !== '') {
+    addSecret(m, value);
+    return SENSITIVE_PLACEHOLDER;
+  }
+  if (value.length >= MIN_SECRET_LENGTH && m.secrets.has(value)) return SENSITIVE_PLACEHOLDER;
+  if (m.patterns.length > 0 && matchesPattern(m, value)) return SENSITIVE_PLACEHOLDER;
+  return value;
+}
+
+/**
+ * A masked copy of `value`. `marker` is the matching subtree of
+ * before_sensitive/after_sensitive (`true`: all of it is sensitive);
+ * `secretByName`: it sits under a secret-looking name, so its strings are
+ * secrets (its numbers and booleans are settings such as lengths and flags).
+ */
+function maskValue(m: Masker, value: unknown, marker: unknown, secretByName: boolean): unknown {
+  if (marker === true) {
+    if (value === null || value === undefined) return value;
+    collectLeaves(m, value);
+    return SENSITIVE_PLACEHOLDER;
+  }
+  if (typeof value === 'string') return maskString(m, value, secretByName);
+  if (typeof value === 'number') {
+    return m.numericSecrets && m.secrets.has(String(value)) ? SENSITIVE_PLACEHOLDER : value;
+  }
+  if (value === null || typeof value !== 'object') return value;
+
+  const markerIsTree = marker !== null && typeof marker === 'object';
+  if (Array.isArray(value)) {
+    const markers = markerIsTree && Array.isArray(marker) ? (marker as unknown[]) : undefined;
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = maskValue(m, value[i], markers?.[i], secretByName);
+    return out;
+  }
+
+  const record = value as Record<string, unknown>;
+  const markers = markerIsTree && !Array.isArray(marker) ? (marker as Record<string, unknown>) : undefined;
+  // `{ name = "DB_PASSWORD", value = "..." }`: environment variables of
+  // containers and functions carry the secret's name beside its value.
+  const namedValue = typeof record.name === 'string' && 'value' in record && isSecretName(record.name);
+  const out: Record<string, unknown> = {};
+  for (const key in record) {
+    const childSecret = secretByName || isSecretName(key) || (namedValue && key === 'value');
+    out[key] = maskValue(m, record[key], markers?.[key], childSecret);
+  }
+  return out;
+}
+
+/** Third pass, only when needed: strings copied before a secret equal to them was found. */
+function remaskKnown(m: Masker, value: unknown): unknown {
+  if (typeof value === 'string') return m.secrets.has(value) ? SENSITIVE_PLACEHOLDER : value;
+  if (typeof value === 'number')
+    return m.numericSecrets && m.secrets.has(String(value)) ? SENSITIVE_PLACEHOLDER : value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = remaskKnown(m, value[i]);
+  } else if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    for (const key in record) record[key] = remaskKnown(m, record[key]);
+  }
+  return value;
+}
+
+function collectPatternMatches(m: Masker, value: unknown): void {
+  if (typeof value === 'string') {
+    if (m.patterns.length > 0) matchesPattern(m, value);
+  } else if (Array.isArray(value)) {
+    for (const item of value) collectPatternMatches(m, item);
+  } else if (value !== null && typeof value === 'object') {
+    for (const key in value) collectPatternMatches(m, (value as Record<string, unknown>)[key]);
+  }
+}
+
+function scrubStrings(value: unknown, scrub: (text: string) => string): unknown {
+  if (typeof value === 'string') return scrub(value);
+  if (Array.isArray(value)) return value.map((item) => scrubStrings(item, scrub));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = scrubStrings(item, scrub);
+    return out;
+  }
+  return value;
+}
+
+/** Names of root variables the configuration declares `sensitive = true`. */
+function sensitiveVariableNames(configuration: unknown): Set<string> {
+  const names = new Set<string>();
+  const root = (configuration as { root_module?: { variables?: Record<string, { sensitive?: unknown }> } } | undefined)
+    ?.root_module;
+  for (const [name, declaration] of Object.entries(root?.variables ?? {})) {
+    if (declaration?.sensitive === true) names.add(name);
+  }
+  return names;
+}
+
+function isSensitiveOutput(change: JsonChange): boolean {
+  return change.before_sensitive === true || change.after_sensitive === true;
+}
+
+/**
+ * A copy of the plan safe to show: every sensitive value replaced by
+ * `(sensitive value)`, and the distinct secret strings that were replaced.
+ *
+ * Masked: values marked in before_sensitive/after_sensitive; strings under a
+ * secret-looking name (see `isSecretName`) even when the provider did not mark
+ * them; strings matching a user pattern; and anywhere in the copy, any string
+ * equal to one of those secrets. Covers resource_changes and resource_drift
+ * (before/after), output_changes, and variables (declared sensitive, or by
+ * name and patterns). Secrets inside generated_config and checks are cut out
+ * of their text.
+ *
+ * Left out of the copy: planned_values, prior_state and configuration. They
+ * repeat values already in resource_changes (or literal expressions of the
+ * configuration), nothing downstream reads them from the masked plan, and
+ * masking them would double the cost on large plans. Other unknown top-level
+ * fields (provider_schemas of cloud-redacted plans, ...) are left out too.
+ *
+ * `plan` is not changed. Values (before/after, variable values) are copied;
+ * metadata that holds no values (markers, after_unknown, replace_paths,
+ * importing) is shared with `plan`: treat both as read-only.
+ */
+export function maskPlan(plan: JsonPlan, options: MaskOptions = {}): MaskedPlan {
+  // `g` and `y` make test() remember where it stopped: one copy without, one with `g`.
+  const patterns = (options.patterns ?? []).map((p) => new RegExp(p.source, p.flags.replace(/[gy]/g, '')));
+  const m: Masker = {
+    patterns,
+    globalPatterns: patterns.map((p) => new RegExp(p.source, `${p.flags}g`)),
+    secrets: new Set(),
+    foundWhileCopying: false,
+    copying: false,
+    numericSecrets: false,
+  };
+  const sensitiveVariables = sensitiveVariableNames(plan.configuration);
+
+  // Pass 1: what Terraform marks sensitive.
+  const changeLists = [plan.resource_changes ?? [], plan.resource_drift ?? []];
+  for (const list of changeLists) {
+    for (const rc of list) {
+      collectMarked(m, rc.change.before, rc.change.before_sensitive);
+      collectMarked(m, rc.change.after, rc.change.after_sensitive);
+    }
+  }
+  for (const change of Object.values(plan.output_changes ?? {})) {
+    collectMarked(m, change.before, change.before_sensitive);
+    collectMarked(m, change.after, change.after_sensitive);
+  }
+  for (const [name, variable] of Object.entries(plan.variables ?? {})) {
+    if (sensitiveVariables.has(name)) collectLeaves(m, variable?.value);
+  }
+
+  // Pass 2: the masked copy; names and patterns may find more secrets.
+  m.copying = true;
+  const maskResource = (rc: JsonResourceChange): JsonResourceChange => ({
+    ...rc,
+    change: {
+      ...rc.change,
+      before: maskValue(m, rc.change.before, rc.change.before_sensitive, false),
+      after: maskValue(m, rc.change.after, rc.change.after_sensitive, false),
+    },
+  });
+  const masked: JsonPlan = { format_version: plan.format_version };
+  if (plan.terraform_version !== undefined) masked.terraform_version = plan.terraform_version;
+  if (plan.timestamp !== undefined) masked.timestamp = plan.timestamp;
+  if (plan.errored !== undefined) masked.errored = plan.errored;
+  if (plan.applyable !== undefined) masked.applyable = plan.applyable;
+  if (plan.complete !== undefined) masked.complete = plan.complete;
+  if (plan.variables) {
+    const variables: NonNullable<JsonPlan['variables']> = {};
+    for (const [name, variable] of Object.entries(plan.variables)) {
+      const secret = sensitiveVariables.has(name) || isSecretName(name);
+      variables[name] = { ...variable, value: maskValue(m, variable?.value, sensitiveVariables.has(name), secret) };
+    }
+    masked.variables = variables;
+  }
+  if (plan.resource_changes) masked.resource_changes = plan.resource_changes.map(maskResource);
+  if (plan.resource_drift) masked.resource_drift = plan.resource_drift.map(maskResource);
+  if (plan.output_changes) {
+    const outputs: Record<string, JsonChange> = {};
+    for (const [name, change] of Object.entries(plan.output_changes)) {
+      const secret = isSensitiveOutput(change) || isSecretName(name);
+      outputs[name] = {
+        ...change,
+        before: maskValue(m, change.before, change.before_sensitive, secret),
+        after: maskValue(m, change.after, change.after_sensitive, secret),
+      };
+    }
+    masked.output_changes = outputs;
+  }
+  if (plan.relevant_attributes) masked.relevant_attributes = plan.relevant_attributes;
+  m.copying = false;
+
+  // Pass 3: a secret found late may equal a string copied before it was known.
+  // Only the values copied above are touched: the rest is shared with `plan`.
+  if (m.foundWhileCopying) {
+    for (const variable of Object.values(masked.variables ?? {})) variable.value = remaskKnown(m, variable.value);
+    const changes = [
+      ...(masked.resource_changes ?? []).map((rc) => rc.change),
+      ...(masked.resource_drift ?? []).map((rc) => rc.change),
+      ...Object.values(masked.output_changes ?? {}),
+    ];
+    for (const change of changes) {
+      change.before = remaskKnown(m, change.before);
+      change.after = remaskKnown(m, change.after);
+    }
+  }
+
+  // Free texts: only the secret parts are cut out, so they stay readable.
+  const withConfig = (masked.resource_changes ?? []).filter((rc) => typeof rc.change.generated_config === 'string');
+  for (const rc of withConfig) collectPatternMatches(m, rc.change.generated_config);
+  if (plan.checks) collectPatternMatches(m, plan.checks);
+  const secrets = [...m.secrets];
+  const scrub = withConfig.length > 0 || plan.checks ? textMasker(secrets) : (text: string) => text;
+  for (const rc of withConfig) rc.change.generated_config = scrub(rc.change.generated_config as string);
+  if (plan.checks) masked.checks = scrubStrings(plan.checks, scrub) as unknown[];
+
+  return { plan: masked, secrets };
+}
+
+// ---------------------------------------------------------------------------
+// Masking texts
+
+/** The forms a secret takes in a text: itself, each of its lines, and JSON/HCL-escaped. */
+function needlesOf(secret: string): string[] {
+  const needles = [secret];
+  const escaped = JSON.stringify(secret).slice(1, -1);
+  if (escaped !== secret) needles.push(escaped);
+  if (/[\r\n]/.test(secret)) {
+    // The runner masks line by line, and plan texts print multi-line strings
+    // line by line (heredocs), indented.
+    for (const line of secret.split(/\r?\n|\r/)) needles.push(line.trim());
+  }
+  return needles.filter((needle) => needle.length >= MIN_SECRET_LENGTH);
+}
+
+/**
+ * A function replacing every occurrence of the secrets in a text, longest
+ * match first, in one left-to-right scan whatever the number of secrets (a
+ * regular expression alternation, or one pass per secret, is quadratic on a
+ * large plan text with many secrets).
+ */
+function textMasker(secrets: readonly string[]): (text: string) => string {
+  const needles = new Set<string>();
+  for (const secret of secrets) for (const needle of needlesOf(secret)) needles.add(needle);
+  const buckets = new Map<string, string[]>();
+  for (const needle of needles) {
+    const key = needle.slice(0, MIN_SECRET_LENGTH);
+    const bucket = buckets.get(key);
+    if (bucket) bucket.push(needle);
+    else buckets.set(key, [needle]);
+  }
+  if (buckets.size === 0) return (text) => text;
+  for (const bucket of buckets.values()) bucket.sort((a, b) => b.length - a.length);
+  // A cheap first look at two characters skips most positions without a lookup.
+  const firstTwo = new Uint8Array(1 << 16);
+  for (const key of buckets.keys()) firstTwo[(key.charCodeAt(0) * 31 + key.charCodeAt(1)) & 0xffff] = 1;
+
+  return (text) => {
+    let out = '';
+    let copiedUpTo = 0;
+    let i = 0;
+    const last = text.length - MIN_SECRET_LENGTH;
+    while (i <= last) {
+      let matched = 0;
+      if (firstTwo[(text.charCodeAt(i) * 31 + text.charCodeAt(i + 1)) & 0xffff]) {
+        const bucket = buckets.get(text.slice(i, i + MIN_SECRET_LENGTH));
+        if (bucket) {
+          for (const needle of bucket) {
+            if (text.startsWith(needle, i)) {
+              matched = needle.length;
+              break;
+            }
+          }
+        }
+      }
+      if (matched) {
+        out += text.slice(copiedUpTo, i) + SENSITIVE_PLACEHOLDER;
+        i += matched;
+        copiedUpTo = i;
+      } else {
+        i++;
+      }
+    }
+    return copiedUpTo === 0 ? text : out + text.slice(copiedUpTo);
+  };
+}
+
+/**
+ * Replaces every occurrence of each secret in `text` with `(sensitive value)`:
+ * the whole secret, each line of a multi-line one, and its escaped form.
+ */
+export function maskText(text: string, secrets: readonly string[]): string {
+  return textMasker(secrets)(text);
+}

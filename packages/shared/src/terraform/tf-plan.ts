@@ -1,0 +1,225 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import * as core from '@actions/core';
+import { ActionError } from '../action/action-error.ts';
+import { maskSecret } from '../action/mask.ts';
+import { uploadPlanBundle, planArtifactName } from '../github/plan-artifact.ts';
+import type { GitHubClient } from '../github/octokit.ts';
+import type { RunContext } from '../github/run-context.ts';
+import { publishStickyComment } from '../github/sticky-comment.ts';
+import { createTerraformCli, type TerraformCli } from './cli.ts';
+import { reportDiagnostics } from './diagnostics.ts';
+import { setupTerraform, type TerraformTool } from './install.ts';
+import { writePlanBundle } from './plan-bundle.ts';
+import { planDigest } from './plan-digest.ts';
+import { renderPlanComment, renderPlanSummary, type PlanReport } from './plan-markdown.ts';
+import { outdatedPlanBody, readPlanMarker, renderPlanMarker, sameStack, type PlanMarker } from './plan-marker.ts';
+import { maskPlan, maskText } from './plan-mask.ts';
+import { summarizePlan } from './plan-summary.ts';
+import type { JsonPlan, PlanSummary } from './plan-types.ts';
+
+// tf-plan from start to end: install, init, workspace, validate, plan, show;
+// then mask, summarise, keep the bundle, and report in the PR comment and
+// the job summary — also when a stage fails.
+
+export interface TfPlanSettings {
+  tool: TerraformTool;
+  version: string;
+  mirrorUrl: string;
+  workingDirectory: string;
+  workspace: string;
+  label: string;
+  backendConfig: string[];
+  varFiles: string[];
+  variables: Record<string, string>;
+  targets: string[];
+  replace: string[];
+  mode: 'normal' | 'destroy' | 'refresh-only';
+  lockTimeout: string;
+  comment: 'always' | 'changes-only' | 'off';
+  artifact: boolean;
+  encryptionKey: string;
+  maskPatterns: RegExp[];
+}
+
+export interface TfPlanDeps {
+  context: RunContext;
+  /** Absent when there is no token: no comment. */
+  octokit?: GitHubClient;
+  runnerTemp: string;
+}
+
+export interface TfPlanResult {
+  summary: PlanSummary;
+  changes: boolean;
+  exitCode: 0 | 2;
+  digest: string;
+  bundleDir: string;
+  paths: { plan: string; json: string; text: string };
+  artifactName?: string;
+  commentUrl?: string;
+}
+
+export async function runTfPlan(settings: TfPlanSettings, deps: TfPlanDeps): Promise<TfPlanResult> {
+  const { context } = deps;
+  const stackDir = path.resolve(context.workspaceRoot, settings.workingDirectory);
+  const artifactName = planArtifactName(settings);
+  const report: PlanReport = {
+    workingDirectory: settings.workingDirectory,
+    workspace: settings.workspace,
+    ...(settings.label ? { label: settings.label } : {}),
+    tool: settings.tool,
+    commitSha: context.commitSha,
+    runUrl: context.runUrl,
+    summaryUrl: `${context.runUrl}#summary`,
+  };
+  const secrets: string[] = [];
+  try {
+    const installed = await core.group(`Set up ${settings.tool}`, () =>
+      setupTerraform({
+        tool: settings.tool,
+        versionInput: settings.version,
+        mirrorUrl: settings.mirrorUrl,
+        workingDirectory: stackDir,
+        workspaceRoot: context.workspaceRoot,
+      }),
+    );
+    report.toolVersion = installed.version;
+    const cli = createTerraformCli({ binary: installed.binaryPath, workingDirectory: stackDir });
+    await stage(report, 'init', () =>
+      cli.init({ backendConfig: settings.backendConfig, pluginCacheDir: path.join(deps.runnerTemp, 'plugin-cache') }),
+    );
+    await stage(report, 'workspace', () => cli.selectWorkspace(settings.workspace));
+    await validate(cli, report, stackDir, context.workspaceRoot);
+
+    const bundleDir = path.join(deps.runnerTemp, 'iac-actions', artifactName);
+    await mkdir(bundleDir, { recursive: true });
+    const planFile = path.join(deps.runnerTemp, 'iac-actions', `${artifactName}.tfplan`);
+    const planned = await stage(report, 'plan', () =>
+      cli.plan({
+        out: planFile,
+        vars: settings.variables,
+        varFiles: settings.varFiles,
+        targets: settings.targets,
+        replace: settings.replace,
+        mode: settings.mode,
+        lockTimeout: settings.lockTimeout,
+      }),
+    );
+    const jsonPlanText = await stage(report, 'show', () => cli.showJson(planFile));
+    const plan = JSON.parse(jsonPlanText) as JsonPlan;
+    const digest = planDigest(plan);
+    const masked = maskPlan(plan, { patterns: settings.maskPatterns });
+    masked.secrets.forEach(maskSecret);
+    secrets.push(...masked.secrets);
+    const summary = summarizePlan(masked.plan);
+    const textPlan = maskText(await stage(report, 'show', () => cli.showText(planFile)), secrets);
+    core.startGroup('Plan');
+    core.info(textPlan);
+    core.endGroup();
+
+    const bundle = await writePlanBundle(bundleDir, {
+      planFile,
+      jsonPlanText,
+      textPlan,
+      encryptionKey: settings.encryptionKey || undefined,
+      meta: {
+        planDigest: digest,
+        commitSha: context.commitSha,
+        pullRequest: context.pullRequest?.number ?? null,
+        workingDirectory: settings.workingDirectory,
+        workspace: settings.workspace,
+        tool: settings.tool,
+        toolVersion: installed.version,
+        runId: Number(context.runId),
+        runAttempt: Number(context.runAttempt),
+        repository: context.repository,
+        createdAt: new Date().toISOString(),
+      },
+    });
+    // overwrite: a re-run of the plan job replaces its own artifact.
+    if (settings.artifact) {
+      await core.group('Upload the plan bundle', () => uploadPlanBundle(artifactName, bundleDir, { overwrite: true }));
+    }
+
+    Object.assign(report, { summary, planText: textPlan, digest, ...(settings.artifact ? { artifactName } : {}) });
+    const changes = summary.hasChanges || (settings.mode === 'refresh-only' && summary.drift.length > 0);
+    const commentUrl = await comment(settings, deps, report, changes);
+    return {
+      summary,
+      changes,
+      exitCode: planned.changes ? 2 : 0,
+      digest,
+      bundleDir,
+      paths: bundle.paths,
+      ...(settings.artifact ? { artifactName } : {}),
+      ...(commentUrl ? { commentUrl } : {}),
+    };
+  } catch (error) {
+    if (error instanceof ActionError && report.failure) {
+      report.failure.message = maskText(report.failure.message, secrets);
+      await comment(settings, deps, report, true).catch((e: unknown) =>
+        core.warning(`Could not update the PR comment: ${String(e)}`),
+      );
+    }
+    throw error;
+  } finally {
+    await core.summary.addRaw(renderPlanSummary(report), true).write();
+  }
+}
+
+/** Runs one stage; on a user error, records it for the comment and summary. */
+async function stage<T>(report: PlanReport, name: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await core.group(name, run);
+  } catch (error) {
+    if (error instanceof ActionError) report.failure = { stage: name, message: error.message };
+    throw error;
+  }
+}
+
+async function validate(cli: TerraformCli, report: PlanReport, stackDir: string, workspaceRoot: string) {
+  const result = await stage(report, 'validate', () => cli.validate());
+  const markdown = reportDiagnostics(result.diagnostics, { workingDirectory: stackDir, workspaceRoot });
+  if (!result.valid) {
+    report.failure = { stage: 'validate', message: markdown };
+    throw new ActionError(
+      `The configuration in ${report.workingDirectory} is not valid; see the annotations.`,
+      'validate-failed',
+    );
+  }
+}
+
+async function comment(settings: TfPlanSettings, deps: TfPlanDeps, report: PlanReport, changes: boolean) {
+  const pr = deps.context.pullRequest;
+  if (!pr || settings.comment === 'off' || (settings.comment === 'changes-only' && !changes)) return undefined;
+  if (pr.fromFork || !deps.octokit) {
+    core.warning(
+      'No PR comment: a pull request from a fork gets a read-only token. The plan is in the job summary of this run.',
+    );
+    return undefined;
+  }
+  const marker: PlanMarker = {
+    workingDirectory: settings.workingDirectory,
+    workspace: settings.workspace,
+    label: settings.label,
+    commitSha: report.commitSha,
+    runId: deps.context.runId,
+    status: report.failure ? 'failed' : 'planned',
+    ...(report.digest ? { digest: report.digest } : {}),
+    ...(report.artifactName ? { artifactName: report.artifactName } : {}),
+  };
+  const result = await publishStickyComment(
+    deps.octokit,
+    { owner: deps.context.owner, repo: deps.context.repo, issueNumber: pr.number },
+    {
+      body: renderPlanComment(report, renderPlanMarker(marker)),
+      readMarker: readPlanMarker,
+      isCurrent: (m) => sameStack(m, marker) && m.commitSha === marker.commitSha,
+      isSuperseded: (m) => sameStack(m, marker) && m.commitSha !== marker.commitSha && m.status !== 'outdated',
+      outdatedBody: (c) => outdatedPlanBody(c.body, marker.commitSha),
+    },
+  );
+  core.info(`${result.created ? 'Posted' : 'Updated'} the plan comment: ${result.comment.url}`);
+  return result.comment.url;
+}

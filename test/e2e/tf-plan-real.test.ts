@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { readPlanMarker } from '@iac-actions/shared/terraform/plan-marker.ts';
+import { REPOSITORY, startTerraformWorld, type TerraformWorld } from './terraform-setup.ts';
+
+// The same end-to-end path with a real `terraform` or `tofu` from PATH, on a
+// stack of builtin `terraform_data` resources (no provider to download). No
+// binary can be installed on the project's own machines, so this tier runs
+// wherever one is on PATH; REQUIRE_REAL_TERRAFORM=1 makes its absence a failure.
+
+async function realBinary(): Promise<{ tool: 'terraform' | 'tofu'; version: string } | undefined> {
+  for (const tool of ['tofu', 'terraform'] as const) {
+    try {
+      const { stdout } = await promisify(execFile)(tool, ['version', '-json']);
+      return { tool, version: (JSON.parse(stdout) as { terraform_version: string }).terraform_version };
+    } catch {
+      // not on PATH
+    }
+  }
+  return undefined;
+}
+
+const binary = await realBinary();
+const skip = binary ? false : 'no terraform or tofu on PATH (set REQUIRE_REAL_TERRAFORM=1 to make this a failure)';
+if (!binary && process.env.REQUIRE_REAL_TERRAFORM === '1')
+  throw new Error('REQUIRE_REAL_TERRAFORM=1 but no terraform/tofu on PATH');
+
+const STACK = `
+resource "terraform_data" "server" {
+  input = var.size
+}
+resource "terraform_data" "password" {
+  input = var.admin_password
+}
+variable "size" {
+  type = string
+}
+variable "admin_password" {
+  type      = string
+  sensitive = true
+}
+output "size" {
+  value = terraform_data.server.output
+}
+`;
+
+describe('tf-plan with a real binary', { skip }, () => {
+  let world: TerraformWorld;
+  before(async () => {
+    world = await startTerraformWorld();
+  });
+  after(() => world?.close());
+
+  it('plans terraform_data resources, comments, and keeps secrets out', async () => {
+    const workspace = await world.checkout('stack', 'basic_list');
+    await mkdir(path.join(workspace, 'stack'), { recursive: true });
+    await writeFile(path.join(workspace, 'stack', 'main.tf'), STACK);
+    const pr = world.pullRequest();
+    const run = await world.run('tf-plan', {
+      workspace,
+      event: pr.event,
+      double: false,
+      inputs: {
+        tool: binary!.tool,
+        version: binary!.version,
+        'working-directory': 'stack',
+        variables: 'size: large\nadmin_password: hunter2-but-longer',
+      },
+    });
+    await run.cleanup();
+    assert.equal(run.main.exitCode, 0, run.main.log);
+    assert.deepEqual([run.main.outputs.changes, run.main.outputs['to-add']], ['true', '2']);
+    const comment = world.github.comments(REPOSITORY, pr.number).find((c) => readPlanMarker(c.body ?? ''));
+    assert.match(comment?.body ?? '', /Plan: 2 to add, 0 to change, 0 to destroy/);
+    assert.ok(!run.visibleText().includes('hunter2-but-longer'));
+    assert.ok(!(comment?.body ?? '').includes('hunter2-but-longer'));
+  });
+
+  it('fails on an invalid configuration with annotations', async () => {
+    const workspace = await world.checkout('broken', 'basic_list');
+    await writeFile(
+      path.join(workspace, 'broken', 'main.tf'),
+      'resource "terraform_data" "x" {\n  colour = "red"\n}\n',
+    );
+    const run = await world.run('tf-plan', {
+      workspace,
+      double: false,
+      inputs: { tool: binary!.tool, version: binary!.version, 'working-directory': 'broken' },
+    });
+    await run.cleanup();
+    assert.equal(run.main.exitCode, 1);
+    assert.equal(run.main.outputs['failure-reason'], 'validate-failed');
+    assert.ok(run.main.annotations.some((a) => a.level === 'error' && a.properties.file === 'broken/main.tf'));
+  });
+});

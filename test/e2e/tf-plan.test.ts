@@ -1,0 +1,241 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { downloadPlanBundle } from '@iac-actions/shared/github/plan-artifact.ts';
+import { readPlanBundle } from '@iac-actions/shared/terraform/plan-bundle.ts';
+import { readPlanMarker } from '@iac-actions/shared/terraform/plan-marker.ts';
+import { readDoubleCalls } from '../terraform-double/index.ts';
+import { REPOSITORY, startTerraformWorld, syntheticScenario, type TerraformWorld } from './terraform-setup.ts';
+
+// The committed tf-plan bundle, run as the runner runs it, against the GitHub
+// API and artifact service fakes and the Terraform CLI double.
+const VERSION = '1.9.8'; // the double's version: an exact version needs no release index
+
+describe('tf-plan end to end', () => {
+  let world: TerraformWorld;
+  before(async () => {
+    world = await startTerraformWorld();
+  });
+  after(() => world.close());
+
+  const planComments = (pr: number) =>
+    world.github
+      .comments(REPOSITORY, pr)
+      .map((c) => ({ ...c, marker: readPlanMarker(c.body ?? '') }))
+      .filter((c) => c.marker);
+
+  it('plans a pull request: outputs, one sticky comment, the job summary and the artifact', async () => {
+    const workspace = await world.checkout('infra/prod', 'replace_within_object');
+    const pr = world.pullRequest();
+    const run = await world.run('tf-plan', {
+      workspace,
+      event: pr.event,
+      inputs: { 'working-directory': 'infra/prod', version: VERSION },
+      double: { scenario: 'replace_within_object' },
+    });
+    await run.cleanup();
+    assert.equal(run.main.exitCode, 0, run.main.log);
+    const out = run.main.outputs;
+    // Terraform's own line for this scenario: "Plan: 1 to add, 0 to change, 1 to destroy."
+    assert.deepEqual(
+      [out.changes, out['to-add'], out['to-change'], out['to-destroy'], out['to-replace'], out.exitcode],
+      ['true', '1', '0', '1', '1', '2'],
+    );
+    assert.match(out['plan-digest'] ?? '', /^[0-9a-f]{64}$/);
+
+    const comments = planComments(pr.number);
+    assert.equal(comments.length, 1);
+    const body = comments[0]!.body ?? '';
+    assert.equal(out['comment-url'], comments[0]!.html_url);
+    assert.deepEqual(
+      [comments[0]!.marker?.workingDirectory, comments[0]!.marker?.digest, comments[0]!.marker?.commitSha],
+      ['infra/prod', out['plan-digest'], 'c0ffee0000000000000000000000000000000001'],
+    );
+    assert.match(body, /Plan: 1 to add, 0 to change, 1 to destroy \(1 replaced\)\./);
+    assert.match(body, /> \[!WARNING\]/);
+    assert.match(body, /tfcoremock_object\.object` — an attribute forces replacement/);
+    assert.match(run.main.summary, /## Terraform plan for `infra\/prod` · workspace `default`/);
+    assert.match(run.main.summary, /# tfcoremock_object\.object must be replaced/);
+
+    const stored = world.artifacts.artifact(out['artifact-name'] ?? '');
+    assert.ok(stored, 'the plan bundle was uploaded');
+  });
+
+  it('updates the same comment on re-runs and gives another workspace its own', async () => {
+    const workspace = await world.checkout('infra/prod', 'basic_list_update');
+    const pr = world.pullRequest({ headSha: 'c0ffee0000000000000000000000000000000002' });
+    const plan = (tfWorkspace: string) =>
+      world.run('tf-plan', {
+        workspace,
+        event: pr.event,
+        inputs: { 'working-directory': 'infra/prod', version: VERSION, workspace: tfWorkspace },
+        double: { scenario: 'basic_list_update' },
+      });
+    for (let i = 0; i < 3; i++) {
+      const run = await plan('default');
+      await run.cleanup();
+      assert.equal(run.main.exitCode, 0, run.main.log);
+    }
+    assert.equal(planComments(pr.number).length, 1, 'one comment after three runs');
+    const staging = await plan('staging');
+    await staging.cleanup();
+    assert.equal(staging.main.exitCode, 0, staging.main.log);
+    const comments = planComments(pr.number);
+    assert.deepEqual(comments.map((c) => c.marker?.workspace).sort(), ['default', 'staging']);
+  });
+
+  it('marks the comment of a superseded commit outdated', async () => {
+    const workspace = await world.checkout('infra/prod', 'basic_list_update');
+    const first = world.pullRequest({ headSha: 'aaaa000000000000000000000000000000000001' });
+    const run = (event: typeof first.event) =>
+      world.run('tf-plan', {
+        workspace,
+        event,
+        inputs: { 'working-directory': 'infra/prod', version: VERSION },
+        double: { scenario: 'basic_list_update' },
+      });
+    await (await run(first.event)).cleanup();
+    const pull = first.event.payload.pull_request as { head: { sha: string } };
+    pull.head.sha = 'bbbb000000000000000000000000000000000002';
+    await (await run(first.event)).cleanup();
+    const comments = planComments(first.number);
+    assert.deepEqual(
+      comments.map((c) => [c.marker?.commitSha.slice(0, 4), c.marker?.status]),
+      [
+        ['aaaa', 'outdated'],
+        ['bbbb', 'planned'],
+      ],
+    );
+    assert.ok((world.github.comment(REPOSITORY, comments[0]!.id) as unknown as { minimized?: unknown }).minimized);
+  });
+
+  it('plans a fork pull request without commenting, and says why', async () => {
+    const workspace = await world.checkout('infra', 'basic_map_update');
+    const pr = world.pullRequest({ fork: true });
+    const run = await world.run('tf-plan', {
+      workspace,
+      event: pr.event,
+      inputs: { 'working-directory': 'infra', version: VERSION },
+      double: { scenario: 'basic_map_update' },
+    });
+    await run.cleanup();
+    assert.equal(run.main.exitCode, 0, run.main.log);
+    assert.equal(planComments(pr.number).length, 0);
+    assert.ok(
+      run.main.annotations.some(
+        (a) => a.level === 'warning' && /No PR comment: a pull request from a fork/.test(a.message),
+      ),
+    );
+    assert.match(run.main.summary, /Plan: 0 to add, 1 to change, 0 to destroy\./);
+  });
+
+  it('fits a 20,000-resource plan in one comment with complete counts', async () => {
+    const scenario = await syntheticScenario(world.dir, 20_000);
+    const plan = JSON.parse(await readFile(path.join(scenario, 'plan.json'), 'utf8')) as {
+      resource_changes: { change: { actions: string[] } }[];
+    };
+    const creates = plan.resource_changes.filter((r) => r.change.actions.join() === 'create').length;
+    const workspace = await world.checkout('fleet', 'basic_list');
+    const pr = world.pullRequest();
+    const run = await world.run('tf-plan', {
+      workspace,
+      event: pr.event,
+      inputs: { 'working-directory': 'fleet', version: VERSION },
+      double: { scenario },
+    });
+    await run.cleanup();
+    assert.equal(run.main.exitCode, 0, run.main.log.slice(-3000));
+    const body = planComments(pr.number)[0]?.body ?? '';
+    assert.ok(body.length > 0 && body.length <= 65_536, `comment length ${body.length}`);
+    assert.match(
+      body,
+      new RegExp(
+        `Plan: ${run.main.outputs['to-add']} to add, ${run.main.outputs['to-change']} to change, ${run.main.outputs['to-destroy']} to destroy`,
+      ),
+    );
+    assert.ok(Number(run.main.outputs['to-add']) >= creates);
+    assert.match(body, /lines omitted: the full plan is in the job summary/);
+    assert.ok(Buffer.byteLength(run.main.summary) <= 1024 * 1024);
+  });
+
+  it('reports a failed plan in the comment, in full, and fails the step', async () => {
+    const workspace = await world.checkout('infra', 'basic_list');
+    const pr = world.pullRequest();
+    const run = await world.run('tf-plan', {
+      workspace,
+      event: pr.event,
+      inputs: { 'working-directory': 'infra', version: VERSION },
+      double: { scenario: 'basic_list', planError: true },
+    });
+    await run.cleanup();
+    assert.equal(run.main.exitCode, 1);
+    assert.equal(run.main.outputs['failure-reason'], 'plan-failed');
+    const comment = planComments(pr.number)[0];
+    assert.equal(comment?.marker?.status, 'failed');
+    assert.match(comment?.body ?? '', /#### ❌ plan failed/);
+    assert.match(run.main.summary, /plan failed/);
+    const calls = await readDoubleCalls(run.doubleEnv);
+    assert.deepEqual(
+      calls.map((c) => c.argv[0]),
+      ['version', 'init', 'workspace', 'validate', 'plan'].filter(
+        (c, i, all) => all.indexOf(c) === i && calls.some((x) => x.argv[0] === c),
+      ),
+    );
+    assert.ok(calls.some((c) => c.argv[0] === 'plan') && !calls.some((c) => c.argv[0] === 'show'));
+  });
+
+  it('names who holds a state lock', async () => {
+    const workspace = await world.checkout('infra', 'basic_list');
+    const run = await world.run('tf-plan', {
+      workspace,
+      inputs: { 'working-directory': 'infra', version: VERSION, 'lock-timeout': '1s' },
+      double: { scenario: 'basic_list', lock: 'held', lockHolder: 'alice@build-7' },
+    });
+    await run.cleanup();
+    assert.equal(run.main.exitCode, 1);
+    assert.equal(run.main.outputs['failure-reason'], 'state-locked');
+    assert.ok(run.main.annotations.some((a) => a.level === 'error' && a.message.includes('alice@build-7')));
+  });
+
+  it('keeps the bundle: the artifact downloads byte-identical and verifies', async () => {
+    const workspace = await world.checkout('infra', 'simple_object_update');
+    const run = await world.run('tf-plan', {
+      workspace,
+      inputs: { 'working-directory': 'infra', version: VERSION, 'plan-encryption-key': 'correct horse battery staple' },
+      double: { scenario: 'simple_object_update' },
+    });
+    await run.cleanup();
+    assert.equal(run.main.exitCode, 0, run.main.log);
+    const destination = await mkdtemp(path.join(world.dir, 'download-'));
+    const saved = process.env;
+    process.env = { ...saved, ...world.artifacts.env(), GITHUB_SERVER_URL: 'https://github.com' };
+    try {
+      const dir = await downloadPlanBundle({ name: run.main.outputs['artifact-name']!, destination });
+      const bundle = await readPlanBundle(dir);
+      assert.deepEqual(bundle.problems, []);
+      assert.equal(bundle.metadata.planDigest, run.main.outputs['plan-digest']);
+      assert.equal(bundle.metadata.encrypted, true);
+      assert.equal(bundle.metadata.workingDirectory, 'infra');
+    } finally {
+      process.env = saved;
+    }
+    assert.ok(!run.main.log.includes('correct horse battery staple'));
+  });
+
+  it('refuses bad input before running anything', async () => {
+    const workspace = await world.checkout('infra', 'basic_list');
+    const run = await world.run('tf-plan', {
+      workspace,
+      inputs: { 'working-directory': 'infra', comment: 'sometimes' },
+      double: { scenario: 'basic_list' },
+    });
+    await run.cleanup();
+    assert.equal(run.main.exitCode, 1);
+    assert.equal(run.main.outputs['failure-reason'], 'invalid-input');
+    assert.match(
+      run.main.annotations[0]?.message ?? '',
+      /^Input 'comment' must be one of always, changes-only, off \(got 'sometimes'\)\.$/,
+    );
+  });
+});

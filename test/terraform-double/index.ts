@@ -1,0 +1,114 @@
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// Puts the Terraform CLI double on PATH as `terraform` and `tofu` for a test.
+// See README.md for what it simulates.
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const DOUBLE = path.join(HERE, 'terraform-double.mjs');
+
+/** ../shared/fixtures/opentofu beside the repository (see its README): real OpenTofu outputs. */
+const FIXTURES = path.resolve(HERE, '../../../shared/fixtures/opentofu');
+/** One directory per recorded run: plan, plan.json, apply.json, state.json. */
+export const EQUIVALENCE_FIXTURES = path.join(FIXTURES, 'equivalence');
+/** `validate -json` outputs. */
+export const VALIDATE_FIXTURES = path.join(FIXTURES, 'validate-json');
+/** Scenarios the fixtures lack (`no_changes`). */
+export const EXTRA_SCENARIOS = path.join(HERE, 'scenarios');
+
+/** The directory of a scenario: one of the equivalence fixtures or of the double's own. */
+export function scenarioDir(name: string): string {
+  return name === 'no_changes' ? path.join(EXTRA_SCENARIOS, name) : path.join(EQUIVALENCE_FIXTURES, name);
+}
+
+export interface TerraformDoubleOptions {
+  /** Scenario name (see scenarioDir) or directory; sets TF_DOUBLE_SCENARIO. */
+  scenario?: string;
+  /** A `validate -json` output file; default: a valid configuration. */
+  validate?: string;
+  /** `held`, or `held-for:<n>` to hold the lock for the first n plan/apply calls. */
+  lock?: 'held' | `held-for:${number}`;
+  /** Make `plan` fail with a configuration error. */
+  planError?: boolean;
+  /** Delay before each command answers. */
+  delayMs?: number;
+  /** Version the double reports; default 1.9.8 (terraform), 1.8.8 (tofu). */
+  version?: string;
+  /** Backend type named by `init`; default `local`. */
+  backend?: string;
+  /** Who holds a simulated lock. */
+  lockHolder?: string;
+}
+
+export interface DoubleCall {
+  tool: 'terraform' | 'tofu';
+  argv: string[];
+  cwd: string;
+  /** TF_* variables the command saw (TF_VAR_* only by name, in tfVarNames). */
+  env: Record<string, string>;
+  tfVarNames: string[];
+  /** Files passed with -var-file or -backend-config, read when the command started. */
+  files: { flag: string; path: string; exists: boolean; mode?: string; content?: string }[];
+  time: string;
+}
+
+/**
+ * Writes executable `terraform` and `tofu` wrappers into `dir` and returns the
+ * environment for the process under test: PATH with `dir` first, and the
+ * double's knobs (TF_DOUBLE_LOG names the call log, in `dir`). The wrappers
+ * run the double with the Node that runs the tests: `/usr/bin/env node` may
+ * be an older Node.
+ */
+export async function installTerraformDouble(
+  dir: string,
+  options: TerraformDoubleOptions = {},
+): Promise<Record<string, string>> {
+  await mkdir(dir, { recursive: true });
+  for (const tool of ['terraform', 'tofu']) {
+    const wrapper = path.join(dir, tool);
+    await writeFile(
+      wrapper,
+      `#!/bin/sh\nTF_DOUBLE_TOOL=${tool} exec ${shellQuote(process.execPath)} ${shellQuote(DOUBLE)} "$@"\n`,
+    );
+    await chmod(wrapper, 0o755);
+  }
+  const logFile = path.join(dir, 'calls.jsonl');
+  const env: Record<string, string> = {
+    PATH: `${dir}${path.delimiter}${process.env.PATH ?? ''}`,
+    TF_DOUBLE_HOME: dir,
+    TF_DOUBLE_LOG: logFile,
+  };
+  if (options.scenario) {
+    env.TF_DOUBLE_SCENARIO = path.isAbsolute(options.scenario) ? options.scenario : scenarioDir(options.scenario);
+  }
+  if (options.validate) env.TF_DOUBLE_VALIDATE = options.validate;
+  if (options.lock) env.TF_DOUBLE_LOCK = options.lock;
+  if (options.planError) env.TF_DOUBLE_PLAN_ERROR = '1';
+  if (options.delayMs) env.TF_DOUBLE_DELAY_MS = String(options.delayMs);
+  if (options.version) env.TF_DOUBLE_VERSION = options.version;
+  if (options.backend) env.TF_DOUBLE_BACKEND = options.backend;
+  if (options.lockHolder) env.TF_DOUBLE_LOCK_WHO = options.lockHolder;
+  return env;
+}
+
+/** The invocations so far, from the call log of the environment installTerraformDouble returned. */
+export async function readDoubleCalls(env: Record<string, string>): Promise<DoubleCall[]> {
+  const logFile = env.TF_DOUBLE_LOG;
+  if (!logFile) throw new Error('readDoubleCalls: the environment has no TF_DOUBLE_LOG');
+  let text: string;
+  try {
+    text = await readFile(logFile, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as DoubleCall);
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
