@@ -1,6 +1,7 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OPENTOFU_FIXTURES } from '../fixtures.ts';
 
 // Puts the Terraform CLI double on PATH as `terraform` and `tofu` for a test.
 // See README.md for what it simulates.
@@ -8,8 +9,7 @@ import { fileURLToPath } from 'node:url';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DOUBLE = path.join(HERE, 'terraform-double.mjs');
 
-/** ../shared/fixtures/opentofu beside the repository (see its README): real OpenTofu outputs. */
-const FIXTURES = path.resolve(HERE, '../../../shared/fixtures/opentofu');
+const FIXTURES = OPENTOFU_FIXTURES;
 /** One directory per recorded run: plan, plan.json, apply.json, state.json. */
 export const EQUIVALENCE_FIXTURES = path.join(FIXTURES, 'equivalence');
 /** `validate -json` outputs. */

@@ -13,9 +13,10 @@ import {
   type DiagnosticLocation,
   type TerraformDiagnostic,
 } from './diagnostics.ts';
+import { OPENTOFU_FIXTURES } from '../../../../test/fixtures.ts';
 
-/** ../shared/fixtures beside the repository (see its README): real `tofu validate -json` outputs. */
-const VALIDATE_JSON = fileURLToPath(new URL('../../../../../shared/fixtures/opentofu/validate-json/', import.meta.url));
+/** Real `tofu validate -json` outputs. */
+const VALIDATE_JSON = path.join(OPENTOFU_FIXTURES, 'validate-json') + path.sep;
 
 interface ValidateOutput {
   valid: boolean;

@@ -4,7 +4,6 @@ import { mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ActionError } from '../action/action-error.ts';
 import {
   decryptPlanBundle,
@@ -13,11 +12,9 @@ import {
   type PlanBundleInput,
   type PlanBundleSource,
 } from './plan-bundle.ts';
+import { OPENTOFU_FIXTURES } from '../../../../test/fixtures.ts';
 
-// ../shared/fixtures beside the repository (see its README).
-const FIXTURE = fileURLToPath(
-  new URL('../../../../../shared/fixtures/opentofu/equivalence/variables_and_outputs', import.meta.url),
-);
+const FIXTURE = path.join(OPENTOFU_FIXTURES, 'equivalence/variables_and_outputs');
 // A variable value of the fixture's plan: in clear in plan.json, a secret for all we know.
 const VARIABLE_VALUE = 'D92053D5-948A-4E5E-80BF-E53F0DB33EB5';
 const KEY = 'plan-encryption-key-0123456789';

@@ -1,13 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { JsonPlan, ResourceAction } from './plan-types.ts';
+import { OPENTOFU_FIXTURES } from '../../../../test/fixtures.ts';
 
 // Test-only: the OpenTofu fixtures and a reader of the human plan text, so
 // that tests check the plan model against what the CLI itself printed.
 
-/** ../shared/fixtures/opentofu beside the repository (see its README). */
-export const FIXTURES = fileURLToPath(new URL('../../../../../shared/fixtures/opentofu/', import.meta.url));
+/** The OpenTofu fixtures, with a trailing separator. */
+export const FIXTURES = OPENTOFU_FIXTURES + path.sep;
 
 export function readJson<T = JsonPlan>(...segments: string[]): T {
   return JSON.parse(readFileSync(path.join(FIXTURES, ...segments), 'utf8')) as T;
