@@ -6,9 +6,14 @@ import { REPO_ROOT } from '../test/harness/run-action.ts';
 import { median, ms, printTable } from './table.ts';
 
 // Cold start of each committed bundle: the time from spawning `node` to its
-// exit, against `node -e 0`, median of several runs. The bundle runs with no
-// inputs, so it loads, parses its inputs and stops at the first check.
+// exit, against `node -e 0`, median of several runs. Each bundle gets an
+// input it refuses, so it loads, parses its inputs and stops at the first
+// check, touching no network.
 const RUNS = 15;
+const REFUSED_INPUTS: Record<string, Record<string, string>> = {
+  'smoke-test': {}, // no URL
+  'tf-plan': { INPUT_TOOL: 'none' },
+};
 
 function timeProcess(args: string[], env: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -39,7 +44,9 @@ export async function benchBundles(): Promise<void> {
   const rows: (string | number)[][] = [['node -e 0', ms(baseline), '—', '—']];
   for (const name of actions) {
     const bundle = path.join(REPO_ROOT, 'actions', name, 'dist/index.js');
-    const cold = await medianOf([bundle], env);
+    const refused = REFUSED_INPUTS[name];
+    if (!refused) throw new Error(`bench/bundles.ts: say which input ${name} refuses`);
+    const cold = await medianOf([bundle], { ...env, ...refused });
     const size = (await stat(bundle)).size;
     rows.push([name, ms(cold), `+${ms(cold - baseline)}`, `${(size / 1024).toFixed(0)} KiB`]);
   }

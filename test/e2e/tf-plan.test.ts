@@ -5,6 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import { downloadPlanBundle } from '@iac-actions/shared/github/plan-artifact.ts';
 import { readPlanBundle } from '@iac-actions/shared/terraform/plan-bundle.ts';
 import { readPlanMarker } from '@iac-actions/shared/terraform/plan-marker.ts';
+import { OPENTOFU_FIXTURES } from '../fixtures.ts';
+import { useEnv } from '../process-env.ts';
 import { readDoubleCalls } from '../terraform-double/index.ts';
 import { REPOSITORY, startTerraformWorld, syntheticScenario, type TerraformWorld } from './terraform-setup.ts';
 
@@ -60,6 +62,11 @@ describe('tf-plan end to end', () => {
 
     const stored = world.artifacts.artifact(out['artifact-name'] ?? '');
     assert.ok(stored, 'the plan bundle was uploaded');
+    assert.ok(
+      body.includes(
+        `[artifact \`${out['artifact-name']}\`](https://github.com/${REPOSITORY}/actions/runs/4242/artifacts/`,
+      ),
+    );
   });
 
   it('updates the same comment on re-runs and gives another workspace its own', async () => {
@@ -108,6 +115,34 @@ describe('tf-plan end to end', () => {
       ],
     );
     assert.ok((world.github.comment(REPOSITORY, comments[0]!.id) as unknown as { minimized?: unknown }).minimized);
+  });
+
+  it('comments only as the comment input says, and keeps the bundle local without an artifact', async () => {
+    const workspace = await world.checkout('infra', 'no_changes');
+    const pr = world.pullRequest();
+    const plan = (inputs: Record<string, string>) =>
+      world.run('tf-plan', {
+        workspace,
+        event: pr.event,
+        inputs: { 'working-directory': 'infra', version: VERSION, ...inputs },
+        double: { scenario: 'no_changes' },
+      });
+    const quiet = await plan({ comment: 'changes-only', artifact: 'false' });
+    await quiet.cleanup();
+    assert.equal(quiet.main.exitCode, 0, quiet.main.log);
+    assert.deepEqual([quiet.main.outputs.changes, quiet.main.outputs.exitcode], ['false', '0']);
+    assert.equal(quiet.main.outputs['artifact-name'], undefined);
+    assert.match(quiet.main.outputs['bundle-dir'] ?? '', /runner-temp\/iac-actions\//);
+    assert.equal(planComments(pr.number).length, 0, 'changes-only: no comment for a plan without changes');
+    const off = await plan({ comment: 'off' });
+    await off.cleanup();
+    assert.equal(planComments(pr.number).length, 0, 'off: no comment');
+    const always = await plan({});
+    await always.cleanup();
+    assert.match(
+      planComments(pr.number)[0]?.body ?? '',
+      /\*\*No changes\. Infrastructure matches the configuration\.\*\*/,
+    );
   });
 
   it('plans a fork pull request without commenting, and says why', async () => {
@@ -185,6 +220,27 @@ describe('tf-plan end to end', () => {
     assert.ok(calls.some((c) => c.argv[0] === 'plan') && !calls.some((c) => c.argv[0] === 'show'));
   });
 
+  it('turns validation errors into annotations on their file and line, and never plans', async () => {
+    const workspace = await world.checkout('infra', 'basic_list');
+    const pr = world.pullRequest();
+    const run = await world.run('tf-plan', {
+      workspace,
+      event: pr.event,
+      inputs: { 'working-directory': 'infra', version: VERSION },
+      double: { scenario: 'basic_list', validate: path.join(OPENTOFU_FIXTURES, 'validate-json/missing_var.json') },
+    });
+    await run.cleanup();
+    assert.equal(run.main.exitCode, 1);
+    assert.deepEqual([run.main.outputs['failure-reason'], run.main.outputs.exitcode], ['validate-failed', '1']);
+    const error = run.main.annotations.find((a) => a.properties.file);
+    assert.deepEqual(
+      [error?.level, error?.properties.file, error?.properties.line],
+      ['error', 'infra/testdata/validate-invalid/missing_var/main.tf', '6'],
+    );
+    assert.match(planComments(pr.number)[0]?.body ?? '', /#### ❌ validate failed/);
+    assert.ok(!(await readDoubleCalls(run.doubleEnv)).some((c) => c.argv[0] === 'plan'));
+  });
+
   it('names who holds a state lock', async () => {
     const workspace = await world.checkout('infra', 'basic_list');
     const run = await world.run('tf-plan', {
@@ -198,7 +254,7 @@ describe('tf-plan end to end', () => {
     assert.ok(run.main.annotations.some((a) => a.level === 'error' && a.message.includes('alice@build-7')));
   });
 
-  it('keeps the bundle: the artifact downloads byte-identical and verifies', async () => {
+  it('keeps the bundle: the artifact downloads byte-identical and verifies', async (t) => {
     const workspace = await world.checkout('infra', 'simple_object_update');
     const run = await world.run('tf-plan', {
       workspace,
@@ -208,18 +264,13 @@ describe('tf-plan end to end', () => {
     await run.cleanup();
     assert.equal(run.main.exitCode, 0, run.main.log);
     const destination = await mkdtemp(path.join(world.dir, 'download-'));
-    const saved = process.env;
-    process.env = { ...saved, ...world.artifacts.env(), GITHUB_SERVER_URL: 'https://github.com' };
-    try {
-      const dir = await downloadPlanBundle({ name: run.main.outputs['artifact-name']!, destination });
-      const bundle = await readPlanBundle(dir);
-      assert.deepEqual(bundle.problems, []);
-      assert.equal(bundle.metadata.planDigest, run.main.outputs['plan-digest']);
-      assert.equal(bundle.metadata.encrypted, true);
-      assert.equal(bundle.metadata.workingDirectory, 'infra');
-    } finally {
-      process.env = saved;
-    }
+    useEnv(t, { ...world.artifacts.env(), GITHUB_SERVER_URL: 'https://github.com' });
+    const dir = await downloadPlanBundle({ name: run.main.outputs['artifact-name']!, destination });
+    const bundle = await readPlanBundle(dir);
+    assert.deepEqual(bundle.problems, []);
+    assert.equal(bundle.metadata.planDigest, run.main.outputs['plan-digest']);
+    assert.equal(bundle.metadata.encrypted, true);
+    assert.equal(bundle.metadata.workingDirectory, 'infra');
     assert.ok(!run.main.log.includes('correct horse battery staple'));
   });
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { startArtifactServiceFake, type ArtifactJob, type ArtifactServiceFake } from './artifact-service.ts';
 import { FAKE_GITHUB_TOKEN, startGitHubApiFake } from './github-api.ts';
+import { useEnv } from '../process-env.ts';
 
 // The fake, exercised through the real @actions/artifact client. The client
 // reads ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL at each call, but
@@ -19,18 +20,6 @@ after(() => github.close());
 process.env.GITHUB_API_URL = github.url;
 const { ArtifactNotFoundError, DefaultArtifactClient } = await import('@actions/artifact');
 const client = new DefaultArtifactClient();
-
-/** Sets variables for the test, as the runner would for a step, and restores them after. */
-function useEnv(t: TestContext, vars: Record<string, string>): void {
-  const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, vars);
-  t.after(() => {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) Reflect.deleteProperty(process.env, name);
-      else process.env[name] = value;
-    }
-  });
-}
 
 async function setup(t: TestContext) {
   const fake = await startArtifactServiceFake();

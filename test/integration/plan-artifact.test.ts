@@ -4,7 +4,6 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test, type TestContext } from 'node:test';
-import { ActionError } from '@iac-actions/shared/action/action-error.ts';
 import {
   decryptPlanBundle,
   readPlanBundle,
@@ -13,6 +12,8 @@ import {
 } from '@iac-actions/shared/terraform/plan-bundle.ts';
 import { startArtifactServiceFake, type ArtifactJob } from '../fakes/artifact-service.ts';
 import { FAKE_GITHUB_TOKEN, startGitHubApiFake } from '../fakes/github-api.ts';
+import { actionError } from '../assertions.ts';
+import { useEnv } from '../process-env.ts';
 
 // A plan bundle from tf-plan to tf-apply through the real @actions/artifact
 // client, against the artifact service fake (this run's artifacts) and the
@@ -29,18 +30,6 @@ const { downloadPlanBundle, planArtifactName, uploadPlanBundle } =
 
 const KEY = 'a-plan-encryption-key';
 const NAME = planArtifactName({ workingDirectory: 'infra/prod', workspace: 'default' });
-
-/** Sets variables for the test, as the runner would for a step, and restores them after. */
-function useEnv(t: TestContext, vars: Record<string, string>): void {
-  const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, vars);
-  t.after(() => {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) Reflect.deleteProperty(process.env, name);
-      else process.env[name] = value;
-    }
-  });
-}
 
 async function setup(t: TestContext) {
   const artifacts = await startArtifactServiceFake();
@@ -81,15 +70,6 @@ async function setup(t: TestContext) {
 async function filesOf(dir: string): Promise<Record<string, Buffer>> {
   const names = (await readdir(dir)).sort();
   return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await readFile(path.join(dir, n))] as const)));
-}
-
-function actionError(reason: string, message: RegExp) {
-  return (error: unknown) => {
-    assert.ok(error instanceof ActionError, `expected an ActionError, got ${String(error)}`);
-    assert.equal(error.reason, reason);
-    assert.match(error.message, message);
-    return true;
-  };
 }
 
 test('a plan bundle comes back byte for byte in a later job of the run, intact, and opens with its key', async (t) => {

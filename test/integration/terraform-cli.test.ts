@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { ActionError } from '@iac-actions/shared/action/action-error.ts';
 import { createTerraformCli, spawnRunner, type TerraformCli } from '@iac-actions/shared/terraform/cli.ts';
 import {
   installTerraformDouble,
@@ -15,6 +14,7 @@ import {
   type DoubleCall,
   type TerraformDoubleOptions,
 } from '../terraform-double/index.ts';
+import { actionError } from '../assertions.ts';
 
 // The CLI runner against the Terraform CLI double as a real process on PATH:
 // the command lines, files and environment it produces, and how it reads the
@@ -64,15 +64,6 @@ async function initialized(options: TerraformDoubleOptions & { binary?: 'terrafo
   const s = await stack(options);
   await s.cli.init();
   return s;
-}
-
-function actionError(reason: string, ...messages: RegExp[]) {
-  return (error: unknown) => {
-    assert.ok(error instanceof ActionError, `expected an ActionError, got ${String(error)}`);
-    assert.equal(error.reason, reason);
-    for (const message of messages) assert.match(error.message, message);
-    return true;
-  };
 }
 
 const fixture = (scenario: string, file: string) => readFile(path.join(scenarioDir(scenario), file), 'utf8');

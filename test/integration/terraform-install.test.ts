@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as openpgp from 'openpgp';
 import * as tc from '@actions/tool-cache';
-import { ActionError } from '@iac-actions/shared/action/action-error.ts';
 import { currentPlatform, setupTerraform, type InstallEdges } from '@iac-actions/shared/terraform/install.ts';
 import { startReleaseMirror, type ReleaseMirror } from '../services/release-mirror.ts';
+import { actionError } from '../assertions.ts';
 
 // Installing through a real HTTP mirror on loopback, with real zip archives,
 // SHA256SUMS and OpenPGP signatures made with a test key; the real tool cache
@@ -16,15 +16,6 @@ import { startReleaseMirror, type ReleaseMirror } from '../services/release-mirr
 
 const platform = currentPlatform();
 const noBinaryOnPath: Partial<InstallEdges> = { which: async () => undefined };
-
-function actionError(reason: string, message: RegExp) {
-  return (error: unknown) => {
-    assert.ok(error instanceof ActionError, `expected an ActionError, got ${String(error)}`);
-    assert.equal(error.reason, reason);
-    assert.match(error.message, message);
-    return true;
-  };
-}
 
 /** The version a binary reports, by running it. */
 function reportedVersion(binaryPath: string): string {

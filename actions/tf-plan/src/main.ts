@@ -48,6 +48,9 @@ async function main(): Promise<void> {
     context: readRunContext(),
     ...(token ? { octokit: createOctokit(token) } : {}),
     runnerTemp: process.env.RUNNER_TEMP ?? '/tmp',
+  }).catch((error: unknown) => {
+    setOutputs({ exitcode: 1 }); // as `plan -detailed-exitcode` reports an error
+    throw error;
   });
   const c = result.summary.counts;
   setOutputs({

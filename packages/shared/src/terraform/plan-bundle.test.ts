@@ -4,7 +4,6 @@ import { mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { ActionError } from '../action/action-error.ts';
 import {
   decryptPlanBundle,
   readPlanBundle,
@@ -13,6 +12,7 @@ import {
   type PlanBundleSource,
 } from './plan-bundle.ts';
 import { OPENTOFU_FIXTURES } from '../../../../test/fixtures.ts';
+import { actionError } from '../../../../test/assertions.ts';
 
 const FIXTURE = path.join(OPENTOFU_FIXTURES, 'equivalence/variables_and_outputs');
 // A variable value of the fixture's plan: in clear in plan.json, a secret for all we know.
@@ -47,15 +47,6 @@ async function setup(t: TestContext) {
     meta: SOURCE,
   };
   return { root, dir: path.join(root, 'bundle'), planBytes, input };
-}
-
-function actionError(reason: string, message: RegExp) {
-  return (error: unknown) => {
-    assert.ok(error instanceof ActionError, `expected an ActionError, got ${String(error)}`);
-    assert.equal(error.reason, reason);
-    assert.match(error.message, message);
-    return true;
-  };
 }
 
 test('a clear bundle holds the plan, its JSON, its text and metadata, and reads back intact', async (t) => {

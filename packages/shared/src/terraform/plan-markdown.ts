@@ -26,6 +26,8 @@ export interface PlanReport {
   failure?: { stage: string; message: string };
   digest?: string;
   artifactName?: string;
+  /** The artifact's page on GitHub, once uploaded. */
+  artifactUrl?: string;
   runUrl?: string;
   /** Where the full plan text is: the job summary of the run. */
   summaryUrl?: string;
@@ -54,10 +56,15 @@ export function headline(summary: PlanSummary): string {
     : 'No changes. Infrastructure matches the configuration.';
 }
 
-function groupMembers(summary: PlanSummary, action: (typeof GROUPS)[number]['action']): ResourceChangeSummary[] {
-  if (action === 'moved') return summary.resources.filter((r) => r.movedFrom);
-  if (action === 'imported') return summary.resources.filter((r) => r.importId !== undefined);
-  return summary.resources.filter((r) => r.action === action);
+/** Resources by group, in one pass; a resource can be in an action group and in Move/Import. */
+function groupMembers(summary: PlanSummary): Map<(typeof GROUPS)[number]['action'], ResourceChangeSummary[]> {
+  const groups = new Map(GROUPS.map((g) => [g.action, [] as ResourceChangeSummary[]]));
+  for (const r of summary.resources) {
+    groups.get(r.action)?.push(r);
+    if (r.movedFrom) groups.get('moved')!.push(r);
+    if (r.importId !== undefined) groups.get('imported')!.push(r);
+  }
+  return groups;
 }
 
 function resourceLine(r: ResourceChangeSummary): string {
@@ -87,40 +94,45 @@ function reasonText(reason: string): string {
   return known[reason] ?? reason.replace(/_/g, ' ');
 }
 
-/** A collapsible list; `limit` caps the items shown (the rest are counted). */
-function details(title: string, lines: readonly string[], limit = Infinity, open = false): string {
-  const shown = lines.slice(0, limit);
-  const rest = lines.length - shown.length;
-  const more = rest > 0 ? `\n- … and ${rest.toLocaleString('en-US')} more (full list in the job summary)` : '';
+interface Section {
+  title: string;
+  lines: string[];
+  open: boolean;
+}
+
+/** A collapsible list; `cap` limits the items shown (the rest are counted). */
+function renderSection({ title, lines, open }: Section, cap: number): string {
+  const rest = lines.length - Math.min(cap, lines.length);
+  const shown = rest > 0 ? lines.slice(0, cap) : lines;
+  const more = rest > 0 ? `\n- … and ${thousands(rest)} more (full list in the job summary)` : '';
   return `<details${open ? ' open' : ''}><summary>${title}</summary>\n\n${shown.join('\n')}${more}\n\n</details>`;
 }
 
-/** Sections listing resources, drift and outputs, each capped at `limit` items. */
-function sections(summary: PlanSummary, tool: string, limit: number): string[] {
-  const out: string[] = [];
+/** The lists of a plan: resources by action, drift, outputs. */
+function planSections(summary: PlanSummary, tool: string): Section[] {
+  const out: Section[] = [];
+  const groups = groupMembers(summary);
   for (const group of GROUPS) {
-    const members = groupMembers(summary, group.action);
+    const members = groups.get(group.action)!;
     if (!members.length) continue;
-    const destructive = group.action === 'delete' || group.action === 'replace';
-    out.push(
-      details(`${group.icon} ${group.title} (${members.length})`, members.map(resourceLine), limit, destructive),
-    );
+    const open = group.action === 'delete' || group.action === 'replace';
+    out.push({ title: `${group.icon} ${group.title} (${members.length})`, lines: members.map(resourceLine), open });
   }
   if (summary.drift.length) {
-    const lines = summary.drift.map(
-      (r) => `- \`${r.address}\` — ${r.action === 'delete' ? 'deleted' : 'changed'} outside ${tool}`,
-    );
-    out.push(
-      details(
-        `⚠️ Drift: ${summary.drift.length} resource${plural(summary.drift.length)} changed outside ${tool}`,
-        lines,
-        limit,
+    out.push({
+      title: `⚠️ Drift: ${summary.drift.length} resource${plural(summary.drift.length)} changed outside ${tool}`,
+      lines: summary.drift.map(
+        (r) => `- \`${r.address}\` — ${r.action === 'delete' ? 'deleted' : 'changed'} outside ${tool}`,
       ),
-    );
+      open: false,
+    });
   }
   if (summary.outputs.length) {
-    const lines = summary.outputs.map((o) => `- \`${o.name}\` — ${o.action}${o.sensitive ? ' (sensitive)' : ''}`);
-    out.push(details(`Output changes (${summary.outputs.length})`, lines, limit));
+    out.push({
+      title: `Output changes (${summary.outputs.length})`,
+      lines: summary.outputs.map((o) => `- \`${o.name}\` — ${o.action}${o.sensitive ? ' (sensitive)' : ''}`),
+      open: false,
+    });
   }
   return out;
 }
@@ -128,16 +140,20 @@ function sections(summary: PlanSummary, tool: string, limit: number): string[] {
 /**
  * The sections with as many list items as fit `budget` characters: all of
  * them when they fit, else each list capped (halving the cap) with a count of
- * the rest, so the numbers stay complete.
+ * the rest, so the numbers stay complete. Lines are built once; only the
+ * shown slices are joined per try.
  */
 function fittedSections(summary: PlanSummary, tool: string, budget: number): string[] {
+  const sections = planSections(summary, tool);
+  const render = (cap: number) => sections.map((section) => renderSection(section, cap));
+  const size = (cap: number) =>
+    sections.reduce((sum, { title, lines }) => {
+      const shown = lines.slice(0, cap);
+      return sum + title.length + 60 + shown.reduce((n, line) => n + line.length + 1, 0);
+    }, 0);
   let cap = Infinity;
-  let body = sections(summary, tool, cap);
-  while (body.join('\n\n').length > budget && cap > 1) {
-    cap = cap === Infinity ? 1_000 : Math.floor(cap / 2);
-    body = sections(summary, tool, cap);
-  }
-  return body;
+  while (size(cap) > budget && cap > 1) cap = cap === Infinity ? 1_000 : Math.floor(cap / 2);
+  return render(cap);
 }
 
 function toolName(tool: PlanReport['tool']): string {
@@ -197,7 +213,7 @@ const bytes: Measure = (text) => Buffer.byteLength(text);
 export function shortenMiddle(text: string, budget: number, note: string, measure = characters): string {
   if (measure(text) <= budget) return text;
   const lines = text.split('\n');
-  const marker = (omitted: number) => `\n… ${omitted.toLocaleString('en-US')} lines omitted: ${note} …\n`;
+  const marker = (omitted: number) => `\n… ${thousands(omitted)} lines omitted: ${note} …\n`;
   const keep = Math.max(0, budget - measure(marker(lines.length)));
   const head: string[] = [];
   const tail: string[] = [];
@@ -226,7 +242,10 @@ function footer(report: PlanReport): string {
     `${toolName(report.tool)}${report.toolVersion ? ` ${report.toolVersion}` : ''}`,
     report.runUrl && `[run](${report.runUrl})`,
     report.summaryUrl && `[full plan in the job summary](${report.summaryUrl})`,
-    report.artifactName && `artifact \`${report.artifactName}\``,
+    report.artifactName &&
+      (report.artifactUrl
+        ? `[artifact \`${report.artifactName}\`](${report.artifactUrl})`
+        : `artifact \`${report.artifactName}\``),
     report.digest && `digest \`${report.digest.slice(0, 12)}\``,
   ].filter(Boolean);
   return `<sub>${parts.join(' · ')}</sub>`;
@@ -258,7 +277,9 @@ export function renderPlanComment(report: PlanReport, marker: string, limit = CO
     const wrapper = '<details><summary>Plan text</summary>\n\n````diff\n\n````\n\n</details>\n\n'.length;
     const budget = limit - fixed(parts) - wrapper - 100;
     if (budget > 200) {
-      const diff = shortenMiddle(planTextAsDiff(report.planText), budget, 'the full plan is in the job summary');
+      // Shortened before colouring (which adds at most two characters to a line), so only what is shown is transformed.
+      const shown = shortenMiddle(report.planText, Math.floor(budget * 0.97), 'the full plan is in the job summary');
+      const diff = planTextAsDiff(shown);
       parts.push(`<details><summary>Plan text</summary>\n\n${fence(diff, 'diff')}\n\n</details>`);
     }
   }
@@ -279,6 +300,11 @@ export function renderPlanSummary(report: PlanReport, limit = SUMMARY_LIMIT): st
     parts.push(`<details><summary>Plan text</summary>\n\n${fence(text, 'hcl')}\n\n</details>`);
   }
   return [...parts, tail].join('\n\n') + '\n';
+}
+
+/** 12345 → `12,345`; not toLocaleString, whose first call loads ICU data (~15 ms). */
+function thousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 function plural(n: number): string {

@@ -139,10 +139,12 @@ export async function runTfPlan(settings: TfPlanSettings, deps: TfPlanDeps): Pro
     });
     // overwrite: a re-run of the plan job replaces its own artifact.
     if (settings.artifact) {
-      await core.group('Upload the plan bundle', () => uploadPlanBundle(artifactName, bundleDir, { overwrite: true }));
+      const uploaded = await core.group('Upload the plan bundle', () =>
+        uploadPlanBundle(artifactName, bundleDir, { overwrite: true }),
+      );
+      Object.assign(report, { artifactName, artifactUrl: `${context.runUrl}/artifacts/${uploaded.id}` });
     }
-
-    Object.assign(report, { summary, planText: textPlan, digest, ...(settings.artifact ? { artifactName } : {}) });
+    Object.assign(report, { summary, planText: textPlan, digest });
     const changes = summary.hasChanges || (settings.mode === 'refresh-only' && summary.drift.length > 0);
     const commentUrl = await comment(settings, deps, report, changes);
     return {
