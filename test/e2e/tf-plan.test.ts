@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -6,6 +7,7 @@ import { downloadPlanBundle } from '@iac-actions/shared/github/plan-artifact.ts'
 import { readPlanBundle } from '@iac-actions/shared/terraform/plan-bundle.ts';
 import { readPlanMarker } from '@iac-actions/shared/terraform/plan-marker.ts';
 import { OPENTOFU_FIXTURES } from '../fixtures.ts';
+import { closedPortUrl } from '../services/http-app.ts';
 import { useEnv } from '../process-env.ts';
 import { readDoubleCalls } from '../terraform-double/index.ts';
 import { REPOSITORY, startTerraformWorld, syntheticScenario, type TerraformWorld } from './terraform-setup.ts';
@@ -33,11 +35,24 @@ describe('tf-plan end to end', () => {
     const run = await world.run('tf-plan', {
       workspace,
       event: pr.event,
-      inputs: { 'working-directory': 'infra/prod', version: VERSION },
+      inputs: {
+        'working-directory': 'infra/prod',
+        version: VERSION,
+        variables: 'regions: [eu-west-1, eu-central-1]\ndb_password: s3cret-rotated-weekly',
+      },
       double: { scenario: 'replace_within_object' },
     });
     await run.cleanup();
     assert.equal(run.main.exitCode, 0, run.main.log);
+    const planCall = (await readDoubleCalls(run.doubleEnv)).find((c) => c.argv[0] === 'plan');
+    const varFile = planCall?.files.find((f) => f.path.endsWith('.tfvars.json'));
+    assert.deepEqual(JSON.parse(varFile?.content ?? '{}'), {
+      regions: ['eu-west-1', 'eu-central-1'],
+      db_password: 's3cret-rotated-weekly',
+    });
+    assert.ok(!run.visibleText().includes('s3cret-rotated-weekly'));
+    assert.equal(run.post?.exitCode, 0);
+    assert.ok(!existsSync(path.join(run.runnerTemp, 'iac-actions')), 'post removed the plan files');
     const out = run.main.outputs;
     // Terraform's own line for this scenario: "Plan: 1 to add, 0 to change, 1 to destroy."
     assert.deepEqual(
@@ -145,6 +160,30 @@ describe('tf-plan end to end', () => {
     );
   });
 
+  it('keeps a good plan green when the token may not comment', async () => {
+    const workspace = await world.checkout('infra', 'basic_map_update');
+    const pr = world.pullRequest();
+    const fault = world.github.injectFault(
+      'POST /repos/*/*/issues/*/comments',
+      { kind: 'status', status: 403 },
+      Infinity,
+    );
+    try {
+      const run = await world.run('tf-plan', {
+        workspace,
+        event: pr.event,
+        inputs: { 'working-directory': 'infra', version: VERSION },
+        double: { scenario: 'basic_map_update' },
+      });
+      await run.cleanup();
+      assert.equal(run.main.exitCode, 0, run.main.log);
+      assert.ok(run.main.annotations.some((a) => a.level === 'warning' && /pull-requests: write/.test(a.message)));
+      assert.match(run.main.outputs['plan-digest'] ?? '', /^[0-9a-f]{64}$/);
+    } finally {
+      fault.cancel();
+    }
+  });
+
   it('plans a fork pull request without commenting, and says why', async () => {
     const workspace = await world.checkout('infra', 'basic_map_update');
     const pr = world.pullRequest({ fork: true });
@@ -239,6 +278,22 @@ describe('tf-plan end to end', () => {
     );
     assert.match(planComments(pr.number)[0]?.body ?? '', /#### ❌ validate failed/);
     assert.ok(!(await readDoubleCalls(run.doubleEnv)).some((c) => c.argv[0] === 'plan'));
+  });
+
+  it('reports a failed install as install-failed, in the comment too', async () => {
+    const workspace = await world.checkout('infra', 'basic_list');
+    const pr = world.pullRequest();
+    const run = await world.run('tf-plan', {
+      workspace,
+      event: pr.event,
+      inputs: { 'working-directory': 'infra', version: '1.5.7', 'mirror-url': await closedPortUrl() },
+      double: { scenario: 'basic_list' },
+    });
+    await run.cleanup();
+    assert.equal(run.main.exitCode, 1);
+    assert.equal(run.main.outputs['failure-reason'], 'install-failed');
+    assert.match(planComments(pr.number)[0]?.body ?? '', /#### ❌ Set up terraform failed/);
+    assert.match(run.main.summary, /Set up terraform failed/);
   });
 
   it('names who holds a state lock', async () => {

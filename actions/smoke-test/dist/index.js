@@ -67716,7 +67716,10 @@ async function reportFailure(name, isPost, error) {
         if (!isPost)
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('failure-reason', error.reason);
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(error.message);
-        await (0,_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .appendSummary */ .fe)(`**❌ ${step} failed:** ${error.message} (\`${error.reason}\`)\n`);
+        // A multi-line message (a tool's error output) goes in a block of its own.
+        const [first, ...rest] = error.message.split('\n');
+        const detail = rest.join('\n').trim() ? `\n\n\`\`\`\n${rest.join('\n').trim()}\n\`\`\`` : '';
+        await (0,_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .appendSummary */ .fe)(`**❌ ${step} failed:** ${first} (\`${error.reason}\`)${detail}\n`);
         return;
     }
     const text = error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -1,53 +1,22 @@
-import {
-  readBoolean,
-  readChoice,
-  readList,
-  readMap,
-  readSecret,
-  readString,
-} from '@iac-actions/shared/action/inputs.ts';
-import { invalidInput } from '@iac-actions/shared/action/action-error.ts';
-import { maskSecret } from '@iac-actions/shared/action/mask.ts';
+import { rm } from 'node:fs/promises';
+import { readSecret } from '@iac-actions/shared/action/inputs.ts';
 import { setOutputs } from '@iac-actions/shared/action/outputs.ts';
 import { run } from '@iac-actions/shared/action/run.ts';
 import { createOctokit } from '@iac-actions/shared/github/octokit.ts';
 import { readRunContext } from '@iac-actions/shared/github/run-context.ts';
-import { compileMaskPatterns } from '@iac-actions/shared/terraform/plan-mask.ts';
-import { runTfPlan } from '@iac-actions/shared/terraform/tf-plan.ts';
+import { readTfPlanSettings } from '@iac-actions/shared/terraform/tf-plan-inputs.ts';
+import { runTfPlan, tfPlanWorkDir } from '@iac-actions/shared/terraform/tf-plan.ts';
+
+const runnerTemp = process.env.RUNNER_TEMP ?? '/tmp';
 
 async function main(): Promise<void> {
-  const destroy = readBoolean('destroy', false);
-  const refreshOnly = readBoolean('refresh-only', false);
-  if (destroy && refreshOnly)
-    throw invalidInput('refresh-only', 'cannot be combined with `destroy: true`; choose one.');
-  const variables = Object.fromEntries(
-    Object.entries(readMap('variables')).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
-  );
-  Object.values(variables).forEach(maskSecret);
-  const settings = {
-    tool: readChoice('tool', ['terraform', 'tofu'] as const, 'terraform'),
-    version: readString('version'),
-    mirrorUrl: readString('mirror-url'),
-    workingDirectory: readString('working-directory', '.'),
-    workspace: readString('workspace', 'default'),
-    label: readString('label'),
-    backendConfig: readList('backend-config'),
-    varFiles: readList('var-files'),
-    variables,
-    targets: readList('targets'),
-    replace: readList('replace'),
-    mode: destroy ? ('destroy' as const) : refreshOnly ? ('refresh-only' as const) : ('normal' as const),
-    lockTimeout: readString('lock-timeout', '2m'),
-    comment: readChoice('comment', ['always', 'changes-only', 'off'] as const, 'always'),
-    artifact: readBoolean('artifact', true),
-    encryptionKey: readSecret('plan-encryption-key'),
-    maskPatterns: compileMaskPatterns(readList('mask-patterns')),
-  };
+  const { settings, secrets } = readTfPlanSettings();
   const token = readSecret('github-token');
   const result = await runTfPlan(settings, {
     context: readRunContext(),
     ...(token ? { octokit: createOctokit(token) } : {}),
-    runnerTemp: process.env.RUNNER_TEMP ?? '/tmp',
+    runnerTemp,
+    secrets,
   }).catch((error: unknown) => {
     setOutputs({ exitcode: 1 }); // as `plan -detailed-exitcode` reports an error
     throw error;
@@ -72,4 +41,10 @@ async function main(): Promise<void> {
   });
 }
 
-await run({ name: 'tf-plan', main });
+// The bundle stays for later steps of the job; after the job, nothing of the
+// plan (it holds secrets) stays on the runner.
+async function post(): Promise<void> {
+  await rm(tfPlanWorkDir(runnerTemp), { recursive: true, force: true });
+}
+
+await run({ name: 'tf-plan', main, post });

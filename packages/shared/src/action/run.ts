@@ -38,7 +38,10 @@ async function reportFailure(name: string, isPost: boolean, error: unknown): Pro
   if (error instanceof ActionError) {
     if (!isPost) core.setOutput('failure-reason', error.reason);
     core.setFailed(error.message);
-    await appendSummary(`**❌ ${step} failed:** ${error.message} (\`${error.reason}\`)\n`);
+    // A multi-line message (a tool's error output) goes in a block of its own.
+    const [first, ...rest] = error.message.split('\n');
+    const detail = rest.join('\n').trim() ? `\n\n\`\`\`\n${rest.join('\n').trim()}\n\`\`\`` : '';
+    await appendSummary(`**❌ ${step} failed:** ${first} (\`${error.reason}\`)${detail}\n`);
     return;
   }
   const text = error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -93,7 +93,10 @@ export function authenticatedLogin(octokit: GitHubClient): Promise<string> {
   if (!login) {
     login = octokit.rest.users.getAuthenticated().then(
       ({ data }) => data.login,
-      () => ACTIONS_BOT,
+      (error: { status?: number }) => {
+        if (error.status === 403) return ACTIONS_BOT;
+        throw error;
+      },
     );
     logins.set(octokit, login);
   }

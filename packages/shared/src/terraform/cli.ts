@@ -447,8 +447,20 @@ class SecretFiles {
   }
 }
 
+/**
+ * The step's environment for Terraform, less what only the action may read:
+ * its inputs (the token, the plan key, variables) and the runtime token.
+ * Terraform, its providers and any `local-exec` or `external` program of the
+ * code under review would otherwise see them. OIDC request variables stay:
+ * providers need them.
+ */
 function definedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  return Object.fromEntries(
+    Object.entries(env).filter(
+      (entry): entry is [string, string] =>
+        entry[1] !== undefined && !entry[0].startsWith('INPUT_') && entry[0] !== 'ACTIONS_RUNTIME_TOKEN',
+    ),
+  );
 }
 
 function parseJson(text: string): unknown {

@@ -23,7 +23,11 @@ export interface PlanReport {
   /** The human plan text, already masked. */
   planText?: string;
   /** A failure of init, validate or plan: its full error text, already masked. */
-  failure?: { stage: string; message: string };
+  failure?: {
+    stage: string;
+    message: string;
+    /** Already Markdown (diagnostics), not text to fence. */ markdown?: boolean;
+  };
   digest?: string;
   artifactName?: string;
   /** The artifact's page on GitHub, once uploaded. */
@@ -252,10 +256,10 @@ function footer(report: PlanReport): string {
 }
 
 function failureBody(report: PlanReport, budget: number): string {
-  const failure = report.failure!;
+  const failure = report.failure ?? { stage: 'tf-plan', message: 'The plan did not complete; see the job log.' };
   const heading = `#### ❌ ${failure.stage} failed`;
   const text = shortenMiddle(failure.message, Math.max(1_000, budget - heading.length - 20), 'see the job log');
-  return `${heading}\n\n${fence(text, '')}`;
+  return `${heading}\n\n${failure.markdown ? text : fence(text, '')}`;
 }
 
 /**

@@ -1,8 +1,10 @@
-import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { ActionError } from '../action/action-error.ts';
 import { maskSecret } from '../action/mask.ts';
+import { appendSummary } from '../action/summary.ts';
 import { uploadPlanBundle, planArtifactName } from '../github/plan-artifact.ts';
 import type { GitHubClient } from '../github/octokit.ts';
 import type { RunContext } from '../github/run-context.ts';
@@ -31,11 +33,13 @@ export interface TfPlanSettings {
   label: string;
   backendConfig: string[];
   varFiles: string[];
-  variables: Record<string, string>;
+  /** Values as given (lists and maps stay typed). */
+  variables: Record<string, unknown>;
   targets: string[];
   replace: string[];
   mode: 'normal' | 'destroy' | 'refresh-only';
-  lockTimeout: string;
+  /** Milliseconds. */
+  lockTimeout: number;
   comment: 'always' | 'changes-only' | 'off';
   artifact: boolean;
   encryptionKey: string;
@@ -43,6 +47,8 @@ export interface TfPlanSettings {
 }
 
 export interface TfPlanDeps {
+  /** Values the inputs hold that must not reach the comment (variables, backend settings). */
+  secrets: string[];
   context: RunContext;
   /** Absent when there is no token: no comment. */
   octokit?: GitHubClient;
@@ -60,6 +66,11 @@ export interface TfPlanResult {
   commentUrl?: string;
 }
 
+/** Where tf-plan keeps plan files and bundles; the post step removes it. */
+export function tfPlanWorkDir(runnerTemp: string): string {
+  return path.join(runnerTemp, 'iac-actions');
+}
+
 export async function runTfPlan(settings: TfPlanSettings, deps: TfPlanDeps): Promise<TfPlanResult> {
   const { context } = deps;
   const stackDir = path.resolve(context.workspaceRoot, settings.workingDirectory);
@@ -73,9 +84,13 @@ export async function runTfPlan(settings: TfPlanSettings, deps: TfPlanDeps): Pro
     runUrl: context.runUrl,
     summaryUrl: `${context.runUrl}#summary`,
   };
-  const secrets: string[] = [];
+  // The runner masks logs and summaries, not what is posted through the API:
+  // every text for the comment goes through maskText with these.
+  const secrets = [...deps.secrets];
+  const workDir = tfPlanWorkDir(deps.runnerTemp);
+  const planFile = path.join(workDir, `${artifactName}.tfplan`);
   try {
-    const installed = await core.group(`Set up ${settings.tool}`, () =>
+    const installed = await stage(report, `Set up ${settings.tool}`, () =>
       setupTerraform({
         tool: settings.tool,
         versionInput: settings.version,
@@ -92,9 +107,15 @@ export async function runTfPlan(settings: TfPlanSettings, deps: TfPlanDeps): Pro
     await stage(report, 'workspace', () => cli.selectWorkspace(settings.workspace));
     await validate(cli, report, stackDir, context.workspaceRoot);
 
-    const bundleDir = path.join(deps.runnerTemp, 'iac-actions', artifactName);
-    await mkdir(bundleDir, { recursive: true });
-    const planFile = path.join(deps.runnerTemp, 'iac-actions', `${artifactName}.tfplan`);
+    // 0700: the plan file Terraform writes there holds every secret of the plan.
+    await mkdir(workDir, { recursive: true, mode: 0o700 });
+    const bundleDir = path.join(workDir, artifactName);
+    if (existsSync(bundleDir)) {
+      throw new ActionError(
+        `${settings.workingDirectory} (workspace ${settings.workspace}) was already planned in this job; give each plan its own \`label\`.`,
+        'invalid-input',
+      );
+    }
     const planned = await stage(report, 'plan', () =>
       cli.plan({
         out: planFile,
@@ -139,7 +160,12 @@ export async function runTfPlan(settings: TfPlanSettings, deps: TfPlanDeps): Pro
     });
     // overwrite: a re-run of the plan job replaces its own artifact.
     if (settings.artifact) {
-      const uploaded = await core.group('Upload the plan bundle', () =>
+      if (!settings.encryptionKey) {
+        core.warning(
+          'The plan artifact holds the plan and its JSON unencrypted, with every secret of the plan, readable by anyone who can read this repository. Set `plan-encryption-key` to encrypt them.',
+        );
+      }
+      const uploaded = await stage(report, 'Upload the plan bundle', () =>
         uploadPlanBundle(artifactName, bundleDir, { overwrite: true }),
       );
       Object.assign(report, { artifactName, artifactUrl: `${context.runUrl}/artifacts/${uploaded.id}` });
@@ -158,7 +184,8 @@ export async function runTfPlan(settings: TfPlanSettings, deps: TfPlanDeps): Pro
       ...(commentUrl ? { commentUrl } : {}),
     };
   } catch (error) {
-    if (error instanceof ActionError && report.failure) {
+    if (error instanceof ActionError) {
+      report.failure ??= { stage: 'tf-plan', message: error.message };
       report.failure.message = maskText(report.failure.message, secrets);
       await comment(settings, deps, report, true).catch((e: unknown) =>
         core.warning(`Could not update the PR comment: ${String(e)}`),
@@ -166,7 +193,11 @@ export async function runTfPlan(settings: TfPlanSettings, deps: TfPlanDeps): Pro
     }
     throw error;
   } finally {
-    await core.summary.addRaw(renderPlanSummary(report), true).write();
+    // The clear plan file: the bundle has its own copy (encrypted when a key is set).
+    await rm(planFile, { force: true });
+    await appendSummary(renderPlanSummary(report)).catch((e: unknown) =>
+      core.warning(`Could not write the job summary: ${String(e)}`),
+    );
   }
 }
 
@@ -184,7 +215,7 @@ async function validate(cli: TerraformCli, report: PlanReport, stackDir: string,
   const result = await stage(report, 'validate', () => cli.validate());
   const markdown = reportDiagnostics(result.diagnostics, { workingDirectory: stackDir, workspaceRoot });
   if (!result.valid) {
-    report.failure = { stage: 'validate', message: markdown };
+    report.failure = { stage: 'validate', message: markdown, markdown: true };
     throw new ActionError(
       `The configuration in ${report.workingDirectory} is not valid; see the annotations.`,
       'validate-failed',
@@ -195,10 +226,14 @@ async function validate(cli: TerraformCli, report: PlanReport, stackDir: string,
 async function comment(settings: TfPlanSettings, deps: TfPlanDeps, report: PlanReport, changes: boolean) {
   const pr = deps.context.pullRequest;
   if (!pr || settings.comment === 'off' || (settings.comment === 'changes-only' && !changes)) return undefined;
-  if (pr.fromFork || !deps.octokit) {
+  if (pr.fromFork) {
     core.warning(
       'No PR comment: a pull request from a fork gets a read-only token. The plan is in the job summary of this run.',
     );
+    return undefined;
+  }
+  if (!deps.octokit) {
+    core.warning('No PR comment: `github-token` is empty. The plan is in the job summary of this run.');
     return undefined;
   }
   const marker: PlanMarker = {
@@ -221,7 +256,16 @@ async function comment(settings: TfPlanSettings, deps: TfPlanDeps, report: PlanR
       isSuperseded: (m) => sameStack(m, marker) && m.commitSha !== marker.commitSha && m.status !== 'outdated',
       outdatedBody: (c) => outdatedPlanBody(c.body, marker.commitSha),
     },
-  );
+  ).catch((error: unknown) => {
+    // A read-only token (the repository's default, Dependabot) must not fail a good plan.
+    const status = (error as { status?: number }).status;
+    if (status !== 403 && status !== 404) throw error;
+    core.warning(
+      `No PR comment: the token may not write to pull requests (HTTP ${status}). Give the job \`permissions: pull-requests: write\`.`,
+    );
+    return undefined;
+  });
+  if (!result) return undefined;
   core.info(`${result.created ? 'Posted' : 'Updated'} the plan comment: ${result.comment.url}`);
   return result.comment.url;
 }

@@ -164,7 +164,8 @@ async function configurationFiles(
   tool: TerraformTool,
 ): Promise<{ primary: string[]; override: string[] }> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  const names = entries.filter((e) => e.isFile()).map((e) => e.name);
+  // Terraform reads symlinked files too (a shared versions.tf, say).
+  const names = entries.filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name);
   const extensions = tool === 'tofu' ? ['.tf', '.tf.json', '.tofu', '.tofu.json'] : ['.tf', '.tf.json'];
   const present = new Set(names);
   const files = names
