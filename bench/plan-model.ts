@@ -3,7 +3,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { syntheticPlan } from '@iac-actions/shared/terraform/synthetic-plan.ts';
+import { syntheticPlan } from '../test/terraform/synthetic-plan.ts';
 import { median, ms, printTable } from './table.ts';
 
 // The plan model (digest, masking, summary) and both renderers over synthetic

@@ -1,7 +1,7 @@
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { syntheticPlan } from '@iac-actions/shared/terraform/synthetic-plan.ts';
+import { syntheticPlan } from '../terraform/synthetic-plan.ts';
 import { startArtifactServiceFake, type ArtifactServiceFake } from '../fakes/artifact-service.ts';
 import { FAKE_GITHUB_TOKEN, startGitHubApiFake, type GitHubApiFake } from '../fakes/github-api.ts';
 import { runAction, type ActionEvent, type ActionRun, type RunActionOptions } from '../harness/run-action.ts';

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { canonicalJson, planDigest } from './plan-digest.ts';
 import { fixtureNames, readJson } from './plan-text.test-helper.ts';
 import type { JsonPlan } from './plan-types.ts';
-import { syntheticPlan } from './synthetic-plan.ts';
+import { syntheticPlan } from '../../../../test/terraform/synthetic-plan.ts';
 
 /** Every JSON plan among the fixtures, by a readable name. */
 function allFixturePlans(): [string, JsonPlan][] {

@@ -5,7 +5,7 @@ import { SENSITIVE_PLACEHOLDER, compileMaskPatterns, isSecretName, maskPlan, mas
 import { summarizePlan } from './plan-summary.ts';
 import { fixtureNames, readJson } from './plan-text.test-helper.ts';
 import type { JsonPlan, JsonResourceChange } from './plan-types.ts';
-import { syntheticPlan } from './synthetic-plan.ts';
+import { syntheticPlan } from '../../../../test/terraform/synthetic-plan.ts';
 
 /** Every string and number under positions marked `true` (what the provider says is secret). */
 function markedValues(value: unknown, marker: unknown, out: string[] = []): string[] {

@@ -1,4 +1,4 @@
-import type { JsonAction, JsonPlan, JsonResourceChange } from './plan-types.ts';
+import type { JsonAction, JsonPlan, JsonResourceChange } from '@iac-actions/shared/terraform/plan-types.ts';
 
 // A made-up but realistic `terraform show -json` plan of any size, for the
 // end-to-end tests and the benchmark: AWS-like resources in modules, nested

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { planDigest } from './plan-digest.ts';
-import { summarizePlan } from './plan-summary.ts';
+import { planDigest } from '@iac-actions/shared/terraform/plan-digest.ts';
+import { summarizePlan } from '@iac-actions/shared/terraform/plan-summary.ts';
 import { syntheticPlan } from './synthetic-plan.ts';
 
 test('the same seed gives the same plan, another seed another plan', () => {
