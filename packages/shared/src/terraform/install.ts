@@ -4,7 +4,6 @@ import { access, chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
-import { getExecOutput } from '@actions/exec';
 import * as io from '@actions/io';
 import * as tc from '@actions/tool-cache';
 import { ActionError } from '../action/action-error.ts';
@@ -21,6 +20,7 @@ import {
 } from './release-index.ts';
 import { RELEASE_KEY_FINGERPRINTS, vendorSigningKeys } from './signing-keys.ts';
 import { findVersionConstraint, type FindConstraintOptions } from './version-sources.ts';
+import { spawnRunner } from './cli.ts';
 
 // Terraform / OpenTofu on the runner: resolve the version, reuse a binary on
 // PATH or in the tool cache, otherwise download the release, verify it
@@ -54,11 +54,11 @@ export const defaultInstallEdges: InstallEdges = {
   },
   which: async (tool) => (await io.which(tool, false)) || undefined,
   execFile: async (file, args) => {
-    // CHECKPOINT_DISABLE: no update check (a network call) just to print a version.
-    const result = await getExecOutput(file, args, {
-      silent: true,
-      env: { ...process.env, CHECKPOINT_DISABLE: '1' } as Record<string, string>,
-    });
+    // The suite's one exec wrapper. CHECKPOINT_DISABLE: no update check (a
+    // network call) just to print a version.
+    const env = { ...process.env, CHECKPOINT_DISABLE: '1' } as Record<string, string>;
+    const result = await spawnRunner()(file, args, { cwd: process.cwd(), env, echo: false });
+    if (result.exitCode !== 0) throw new Error(`${file} ${args.join(' ')} exited with ${result.exitCode}`);
     return result.stdout;
   },
 };
