@@ -9,7 +9,8 @@ import { readPlanMarker } from '@iac-actions/shared/terraform/plan-marker.ts';
 import { OPENTOFU_FIXTURES } from '../fixtures.ts';
 import { closedPortUrl } from '../services/http-app.ts';
 import { useEnv } from '../process-env.ts';
-import { readDoubleCalls } from '../terraform-double/index.ts';
+import type { ActionEvent } from '../harness/run-action.ts';
+import { readDoubleCalls, type TerraformDoubleOptions } from '../terraform-double/index.ts';
 import { REPOSITORY, startTerraformWorld, syntheticScenario, type TerraformWorld } from './terraform-setup.ts';
 
 // The committed tf-plan bundle, run as the runner runs it, against the GitHub
@@ -22,6 +23,28 @@ describe('tf-plan end to end', () => {
     world = await startTerraformWorld();
   });
   after(() => world.close());
+
+  /** tf-plan on `stack` of a fresh checkout of `scenario`, through the CLI double. */
+  async function plan(
+    scenario: string,
+    options: {
+      stack?: string;
+      event?: ActionEvent;
+      inputs?: Record<string, string>;
+      double?: TerraformDoubleOptions;
+    } = {},
+  ) {
+    const stack = options.stack ?? 'infra';
+    const workspace = await world.checkout(stack, scenario);
+    const run = await world.run('tf-plan', {
+      workspace,
+      ...(options.event ? { event: options.event } : {}),
+      inputs: { 'working-directory': stack, version: VERSION, ...options.inputs },
+      double: { scenario, ...options.double },
+    });
+    await run.cleanup();
+    return run;
+  }
 
   const planComments = (pr: number) =>
     world.github
@@ -185,15 +208,8 @@ describe('tf-plan end to end', () => {
   });
 
   it('plans a fork pull request without commenting, and says why', async () => {
-    const workspace = await world.checkout('infra', 'basic_map_update');
     const pr = world.pullRequest({ fork: true });
-    const run = await world.run('tf-plan', {
-      workspace,
-      event: pr.event,
-      inputs: { 'working-directory': 'infra', version: VERSION },
-      double: { scenario: 'basic_map_update' },
-    });
-    await run.cleanup();
+    const run = await plan('basic_map_update', { event: pr.event });
     assert.equal(run.main.exitCode, 0, run.main.log);
     assert.equal(planComments(pr.number).length, 0);
     assert.ok(
@@ -234,15 +250,8 @@ describe('tf-plan end to end', () => {
   });
 
   it('reports a failed plan in the comment, in full, and fails the step', async () => {
-    const workspace = await world.checkout('infra', 'basic_list');
     const pr = world.pullRequest();
-    const run = await world.run('tf-plan', {
-      workspace,
-      event: pr.event,
-      inputs: { 'working-directory': 'infra', version: VERSION },
-      double: { scenario: 'basic_list', planError: true },
-    });
-    await run.cleanup();
+    const run = await plan('basic_list', { event: pr.event, double: { planError: true } });
     assert.equal(run.main.exitCode, 1);
     assert.equal(run.main.outputs['failure-reason'], 'plan-failed');
     const comment = planComments(pr.number)[0];
@@ -260,15 +269,11 @@ describe('tf-plan end to end', () => {
   });
 
   it('turns validation errors into annotations on their file and line, and never plans', async () => {
-    const workspace = await world.checkout('infra', 'basic_list');
     const pr = world.pullRequest();
-    const run = await world.run('tf-plan', {
-      workspace,
+    const run = await plan('basic_list', {
       event: pr.event,
-      inputs: { 'working-directory': 'infra', version: VERSION },
-      double: { scenario: 'basic_list', validate: path.join(OPENTOFU_FIXTURES, 'validate-json/missing_var.json') },
+      double: { validate: path.join(OPENTOFU_FIXTURES, 'validate-json/missing_var.json') },
     });
-    await run.cleanup();
     assert.equal(run.main.exitCode, 1);
     assert.deepEqual([run.main.outputs['failure-reason'], run.main.outputs.exitcode], ['validate-failed', '1']);
     const error = run.main.annotations.find((a) => a.properties.file);
@@ -297,26 +302,19 @@ describe('tf-plan end to end', () => {
   });
 
   it('names who holds a state lock', async () => {
-    const workspace = await world.checkout('infra', 'basic_list');
-    const run = await world.run('tf-plan', {
-      workspace,
-      inputs: { 'working-directory': 'infra', version: VERSION, 'lock-timeout': '1s' },
-      double: { scenario: 'basic_list', lock: 'held', lockHolder: 'alice@build-7' },
+    const run = await plan('basic_list', {
+      inputs: { 'lock-timeout': '1s' },
+      double: { lock: 'held', lockHolder: 'alice@build-7' },
     });
-    await run.cleanup();
     assert.equal(run.main.exitCode, 1);
     assert.equal(run.main.outputs['failure-reason'], 'state-locked');
     assert.ok(run.main.annotations.some((a) => a.level === 'error' && a.message.includes('alice@build-7')));
   });
 
   it('keeps the bundle: the artifact downloads byte-identical and verifies', async (t) => {
-    const workspace = await world.checkout('infra', 'simple_object_update');
-    const run = await world.run('tf-plan', {
-      workspace,
-      inputs: { 'working-directory': 'infra', version: VERSION, 'plan-encryption-key': 'correct horse battery staple' },
-      double: { scenario: 'simple_object_update' },
+    const run = await plan('simple_object_update', {
+      inputs: { 'plan-encryption-key': 'correct horse battery staple' },
     });
-    await run.cleanup();
     assert.equal(run.main.exitCode, 0, run.main.log);
     const destination = await mkdtemp(path.join(world.dir, 'download-'));
     useEnv(t, { ...world.artifacts.env(), GITHUB_SERVER_URL: 'https://github.com' });
