@@ -9,37 +9,27 @@ import { uploadPlanBundle, planArtifactName } from '../github/plan-artifact.ts';
 import type { GitHubClient } from '../github/octokit.ts';
 import type { RunContext } from '../github/run-context.ts';
 import { publishStickyComment } from '../github/sticky-comment.ts';
-import { createTerraformCli, type TerraformCli } from './cli.ts';
+import type { TerraformCli } from './cli.ts';
 import { reportDiagnostics } from './diagnostics.ts';
-import { setupTerraform, type TerraformTool } from './install.ts';
 import { writePlanBundle } from './plan-bundle.ts';
 import { planDigest } from './plan-digest.ts';
 import { renderPlanComment, renderPlanSummary, type PlanReport } from './plan-markdown.ts';
 import { outdatedPlanBody, readPlanMarker, renderPlanMarker, sameStack, type PlanMarker } from './plan-marker.ts';
 import { maskPlan, maskText } from './plan-mask.ts';
 import { summarizePlan } from './plan-summary.ts';
+import { prepareStack, type StackLocation } from './stack.ts';
+import type { TerraformSettings } from './terraform-inputs.ts';
 import type { JsonPlan, PlanSummary } from './plan-types.ts';
 
 // tf-plan from start to end: install, init, workspace, validate, plan, show;
 // then mask, summarise, keep the bundle, and report in the PR comment and
 // the job summary — also when a stage fails.
 
-export interface TfPlanSettings {
-  tool: TerraformTool;
-  version: string;
-  mirrorUrl: string;
-  workingDirectory: string;
-  workspace: string;
+export interface TfPlanSettings extends TerraformSettings, StackLocation {
   label: string;
-  backendConfig: string[];
-  varFiles: string[];
-  /** Values as given (lists and maps stay typed). */
-  variables: Record<string, unknown>;
   targets: string[];
   replace: string[];
   mode: 'normal' | 'destroy' | 'refresh-only';
-  /** Milliseconds. */
-  lockTimeout: number;
   comment: 'always' | 'changes-only' | 'off';
   artifact: boolean;
   encryptionKey: string;
@@ -73,7 +63,6 @@ export function tfPlanWorkDir(runnerTemp: string): string {
 
 export async function runTfPlan(settings: TfPlanSettings, deps: TfPlanDeps): Promise<TfPlanResult> {
   const { context } = deps;
-  const stackDir = path.resolve(context.workspaceRoot, settings.workingDirectory);
   const artifactName = planArtifactName(settings);
   const report: PlanReport = {
     workingDirectory: settings.workingDirectory,
@@ -90,21 +79,12 @@ export async function runTfPlan(settings: TfPlanSettings, deps: TfPlanDeps): Pro
   const workDir = tfPlanWorkDir(deps.runnerTemp);
   const planFile = path.join(workDir, `${artifactName}.tfplan`);
   try {
-    const installed = await stage(report, `Set up ${settings.tool}`, () =>
-      setupTerraform({
-        tool: settings.tool,
-        versionInput: settings.version,
-        mirrorUrl: settings.mirrorUrl,
-        workingDirectory: stackDir,
-        workspaceRoot: context.workspaceRoot,
-      }),
-    );
-    report.toolVersion = installed.version;
-    const cli = createTerraformCli({ binary: installed.binaryPath, workingDirectory: stackDir });
-    await stage(report, 'init', () =>
-      cli.init({ backendConfig: settings.backendConfig, pluginCacheDir: path.join(deps.runnerTemp, 'plugin-cache') }),
-    );
-    await stage(report, 'workspace', () => cli.selectWorkspace(settings.workspace));
+    const { cli, version, stackDir } = await prepareStack(settings, settings, {
+      workspaceRoot: context.workspaceRoot,
+      runnerTemp: deps.runnerTemp,
+      stage: (name, run) => stage(report, name, run),
+    });
+    report.toolVersion = version;
     await validate(cli, report, stackDir, context.workspaceRoot);
 
     // 0700: the plan file Terraform writes there holds every secret of the plan.
@@ -151,7 +131,7 @@ export async function runTfPlan(settings: TfPlanSettings, deps: TfPlanDeps): Pro
         workingDirectory: settings.workingDirectory,
         workspace: settings.workspace,
         tool: settings.tool,
-        toolVersion: installed.version,
+        toolVersion: version,
         runId: Number(context.runId),
         runAttempt: Number(context.runAttempt),
         repository: context.repository,

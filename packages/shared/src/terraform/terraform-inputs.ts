@@ -1,0 +1,56 @@
+import { readChoice, readDuration, readList, readMap, readString } from '../action/inputs.ts';
+import { maskSecret } from '../action/mask.ts';
+import type { TerraformTool } from './install.ts';
+import { MIN_SECRET_LENGTH } from './plan-mask.ts';
+
+// The inputs every Terraform action of the suite takes, read one way: tool
+// and version, backend and variables, the lock timeout.
+
+export interface TerraformSettings {
+  tool: TerraformTool;
+  version: string;
+  mirrorUrl: string;
+  backendConfig: string[];
+  varFiles: string[];
+  /** Values as given (lists and maps stay typed). */
+  variables: Record<string, unknown>;
+  /** Milliseconds. */
+  lockTimeout: number;
+}
+
+/**
+ * Reads the shared Terraform inputs. Variable values and backend settings may
+ * be credentials: each is registered with the runner's mask and returned, so
+ * that what the action posts through the API (comments, issues) is scrubbed of
+ * them too. Values shorter than a secret can be (`on`, `3`) are not masked:
+ * they would star out every word that contains them.
+ */
+export function readTerraformSettings(defaults: { lockTimeout: string }): {
+  terraform: TerraformSettings;
+  secrets: string[];
+} {
+  const variables = readMap('variables');
+  const backendConfig = readList('backend-config');
+  const secrets = [
+    ...stringLeaves(variables),
+    ...backendConfig.filter((item) => item.includes('=')).map((item) => item.slice(item.indexOf('=') + 1).trim()),
+  ].filter((value) => value.length >= MIN_SECRET_LENGTH);
+  secrets.forEach(maskSecret);
+  const terraform: TerraformSettings = {
+    tool: readChoice('tool', ['terraform', 'tofu'] as const, 'terraform'),
+    version: readString('version'),
+    mirrorUrl: readString('mirror-url'),
+    backendConfig,
+    varFiles: readList('var-files'),
+    variables,
+    lockTimeout: readDuration('lock-timeout', defaults.lockTimeout),
+  };
+  return { terraform, secrets };
+}
+
+function stringLeaves(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (typeof value === 'number') return [String(value)];
+  if (value && typeof value === 'object') return Object.values(value).flatMap(stringLeaves);
+  return [];
+}
