@@ -12,7 +12,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ncc = path.join(root, 'node_modules/@vercel/ncc/dist/ncc/cli.js');
 const check = process.argv.includes('--check');
 
-const actions = (await readdir(path.join(root, 'actions'))).sort();
+// Action names given as arguments build only those (`npm run build -- tf-apply`).
+const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+const actions = (await readdir(path.join(root, 'actions')))
+  .filter((name) => !only.length || only.includes(name))
+  .sort();
 const scratch = check ? await mkdtemp(path.join(tmpdir(), 'check-dist-')) : '';
 const stale: string[] = [];
 

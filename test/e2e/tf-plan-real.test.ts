@@ -1,33 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { readPlanMarker } from '@iac-actions/shared/terraform/plan-marker.ts';
+import { REAL_TERRAFORM, skipWithoutRealTerraform } from './real-terraform.ts';
 import { REPOSITORY, startTerraformWorld, type TerraformWorld } from './terraform-setup.ts';
 
 // The same end-to-end path with a real `terraform` or `tofu` from PATH, on a
-// stack of builtin `terraform_data` resources (no provider to download). No
-// binary can be installed on the project's own machines, so this tier runs
-// wherever one is on PATH; REQUIRE_REAL_TERRAFORM=1 makes its absence a failure.
-
-async function realBinary(): Promise<{ tool: 'terraform' | 'tofu'; version: string } | undefined> {
-  for (const tool of ['tofu', 'terraform'] as const) {
-    try {
-      const { stdout } = await promisify(execFile)(tool, ['version', '-json']);
-      return { tool, version: (JSON.parse(stdout) as { terraform_version: string }).terraform_version };
-    } catch {
-      // not on PATH
-    }
-  }
-  return undefined;
-}
-
-const binary = await realBinary();
-const skip = binary ? false : 'no terraform or tofu on PATH (set REQUIRE_REAL_TERRAFORM=1 to make this a failure)';
-if (!binary && process.env.REQUIRE_REAL_TERRAFORM === '1')
-  throw new Error('REQUIRE_REAL_TERRAFORM=1 but no terraform/tofu on PATH');
+// stack of builtin `terraform_data` resources (no provider to download).
+const binary = REAL_TERRAFORM;
+const skip = skipWithoutRealTerraform;
 
 const STACK = `
 resource "terraform_data" "server" {

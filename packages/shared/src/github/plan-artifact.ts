@@ -3,6 +3,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ArtifactNotFoundError, DefaultArtifactClient, type Artifact, type FindOptions } from '@actions/artifact';
 import { ActionError } from '../action/action-error.ts';
+import type { GitHubClient } from './octokit.ts';
 
 // Plan bundles travel from tf-plan to tf-apply as workflow artifacts, through
 // @actions/artifact, GitHub's own client (the one upload-artifact and
@@ -39,7 +40,13 @@ export function planArtifactName({ workingDirectory, workspace, label }: PlanArt
   return parts.join('-');
 }
 
-function normalizeDirectory(workingDirectory: string): string {
+/** The artifact name of the state saved before an apply: one per run attempt, since a re-run applies again. */
+export function stateBackupArtifactName(parts: PlanArtifactNameParts, runId: string, runAttempt: string): string {
+  return `${planArtifactName(parts).replace(/^tfplan-/, 'tfstate-')}-run${runId}-${runAttempt}`;
+}
+
+/** `./infra/`, `infra` and `infra//` are one directory. */
+export function normalizeDirectory(workingDirectory: string): string {
   const posix = path.posix.normalize(workingDirectory.trim().replace(/\\/g, '/') || '.');
   return posix.replace(/^\.\/|\/+$/g, '') || '.';
 }
@@ -62,6 +69,8 @@ export interface UploadPlanBundleOptions {
    * upload leaves none.
    */
   overwrite?: boolean;
+  /** What the artifact holds, for messages; default `the plan`. */
+  what?: string;
 }
 
 export interface UploadedPlanArtifact {
@@ -96,7 +105,7 @@ export async function uploadPlanBundle(
     return { id: uploaded.id, size: uploaded.size ?? 0 };
   } catch (error) {
     throw new ActionError(
-      `Could not upload the plan as artifact '${name}': ${messageOf(error)}`,
+      `Could not upload ${options.what ?? 'the plan'} as artifact '${name}': ${messageOf(error)}`,
       'artifact-upload-failed',
       { cause: error },
     );
@@ -151,6 +160,28 @@ export async function downloadPlanBundle(source: PlanArtifactSource): Promise<st
     );
   }
   return source.destination;
+}
+
+/**
+ * The newest workflow run that kept the plan artifact `name` for commit
+ * `headSha` (the pull request's plan run), through the REST API: undefined
+ * when none has it, or it expired.
+ */
+export async function findPlanArtifactRun(
+  octokit: GitHubClient,
+  repository: { owner: string; repo: string },
+  name: string,
+  headSha: string,
+): Promise<number | undefined> {
+  const artifacts = await octokit.paginate(octokit.rest.actions.listArtifactsForRepo, {
+    ...repository,
+    name,
+    per_page: 100,
+  });
+  const kept = artifacts
+    .filter((artifact) => !artifact.expired && artifact.workflow_run?.head_sha === headSha)
+    .sort((a, b) => b.id - a.id);
+  return kept[0]?.workflow_run?.id;
 }
 
 function findBy(source: { runId: number; repository: string; token: string }): NonNullable<FindOptions['findBy']> {

@@ -42,11 +42,7 @@ export async function publishStickyComment<M>(
   target: IssueTarget,
   request: StickyCommentRequest<M>,
 ): Promise<StickyCommentResult> {
-  const author = await authenticatedLogin(octokit);
-  const ours = (await listComments(octokit, target))
-    .filter((c) => c.author === author)
-    .map((comment) => ({ comment, marker: request.readMarker(comment.body) }))
-    .filter((c): c is { comment: PostedComment; marker: M } => c.marker !== undefined);
+  const ours = await markedComments(octokit, target, request.readMarker);
 
   const current = ours.findLast((c) => request.isCurrent(c.marker));
   const params = { owner: target.owner, repo: target.repo };
@@ -61,6 +57,22 @@ export async function publishStickyComment<M>(
     await minimizeComment(octokit, old.nodeId, 'OUTDATED');
   }
   return { comment, created: !current, outdated: superseded.map((c) => c.comment.id) };
+}
+
+/**
+ * The comments this token posted that carry a marker, oldest first. Others'
+ * comments are ignored: anyone can write a marker into a comment.
+ */
+export async function markedComments<M>(
+  octokit: GitHubClient,
+  target: IssueTarget,
+  readMarker: (body: string) => M | undefined,
+): Promise<{ comment: PostedComment; marker: M }[]> {
+  const author = await authenticatedLogin(octokit);
+  return (await listComments(octokit, target))
+    .filter((c) => c.author === author)
+    .map((comment) => ({ comment, marker: readMarker(comment.body) }))
+    .filter((c): c is { comment: PostedComment; marker: M } => c.marker !== undefined);
 }
 
 export async function listComments(octokit: GitHubClient, target: IssueTarget): Promise<PostedComment[]> {

@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import path from 'node:path';
+import { fence } from './plan-markdown.ts';
 
 // Terraform's JSON diagnostics (`validate -json`, the `-json` UI stream of
 // plan/apply; the same in OpenTofu) as GitHub annotations on the file and line
@@ -124,10 +125,4 @@ function code(text: string): string {
   const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
   const ticks = '`'.repeat(longest + 1);
   return longest ? `${ticks} ${text} ${ticks}` : `${ticks}${text}${ticks}`;
-}
-
-function fence(text: string, language: string): string {
-  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const ticks = '`'.repeat(Math.max(3, longest + 1));
-  return `${ticks}${language}\n${text}\n${ticks}`;
 }

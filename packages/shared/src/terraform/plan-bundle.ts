@@ -3,6 +3,7 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { ActionError } from '../action/action-error.ts';
 import { decryptFile, DecryptionError, encrypt, encryptFile } from '../util/encryption.ts';
+import { isRecord } from '../util/values.ts';
 
 // The plan bundle: what tf-plan hands to tf-apply through an artifact. A
 // directory of the saved plan, its JSON and text renderings, and
@@ -295,8 +296,4 @@ function metadataProblem(value: unknown): string | undefined {
     }
   }
   return undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

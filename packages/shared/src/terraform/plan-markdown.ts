@@ -1,4 +1,5 @@
 import { planHeadline } from './plan-summary.ts';
+import { toolDisplayName } from './release-index.ts';
 import type { PlanSummary, ResourceAction, ResourceChangeSummary } from './plan-types.ts';
 
 // Markdown renderers of a plan: the pull-request comment (which must fit
@@ -160,10 +161,6 @@ function fittedSections(summary: PlanSummary, tool: string, budget: number): str
   return render(cap);
 }
 
-function toolName(tool: PlanReport['tool']): string {
-  return tool === 'tofu' ? 'OpenTofu' : 'Terraform';
-}
-
 function warning(summary: PlanSummary): string {
   const destructive = [
     ...summary.resources.filter((r) => r.action === 'delete'),
@@ -234,7 +231,8 @@ export function shortenMiddle(text: string, budget: number, note: string, measur
   return `${head.join('\n')}${marker(lines.length - head.length - tail.length)}${tail.join('\n')}`;
 }
 
-function fence(text: string, language: string): string {
+/** A code block that no backtick run inside `text` can close. */
+export function fence(text: string, language = ''): string {
   const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
   const ticks = '`'.repeat(longest + 1);
   return `${ticks}${language}\n${text}\n${ticks}`;
@@ -243,7 +241,7 @@ function fence(text: string, language: string): string {
 function footer(report: PlanReport): string {
   const parts = [
     `commit \`${report.commitSha.slice(0, 7)}\``,
-    `${toolName(report.tool)}${report.toolVersion ? ` ${report.toolVersion}` : ''}`,
+    `${toolDisplayName(report.tool)}${report.toolVersion ? ` ${report.toolVersion}` : ''}`,
     report.runUrl && `[run](${report.runUrl})`,
     report.summaryUrl && `[full plan in the job summary](${report.summaryUrl})`,
     report.artifactName &&
@@ -268,7 +266,7 @@ function failureBody(report: PlanReport, budget: number): string {
  * rest), then the plan text shortened around the middle to fit the limit.
  */
 export function renderPlanComment(report: PlanReport, marker: string, limit = COMMENT_LIMIT): string {
-  const title = `### ${toolName(report.tool)} plan for ${stackTitle(report)}`;
+  const title = `### ${toolDisplayName(report.tool)} plan for ${stackTitle(report)}`;
   const tail = footer(report);
   const fixed = (parts: string[]) => [...parts, tail].join('\n\n').length;
   if (!report.summary)
@@ -276,7 +274,7 @@ export function renderPlanComment(report: PlanReport, marker: string, limit = CO
   const summary = report.summary;
   const head = [marker, title, `**${headline(summary)}**`, countsTable(summary), warning(summary)].filter(Boolean);
   // Lists may take three quarters of what is left; the plan text gets the rest.
-  const parts = [...head, ...fittedSections(summary, toolName(report.tool), (limit - fixed(head)) * 0.75)];
+  const parts = [...head, ...fittedSections(summary, toolDisplayName(report.tool), (limit - fixed(head)) * 0.75)];
   if (report.planText !== undefined && summary.hasChanges) {
     const wrapper = '<details><summary>Plan text</summary>\n\n````diff\n\n````\n\n</details>\n\n'.length;
     const budget = limit - fixed(parts) - wrapper - 100;
@@ -290,14 +288,19 @@ export function renderPlanComment(report: PlanReport, marker: string, limit = CO
   return [...parts, tail].join('\n\n');
 }
 
-/** The job summary: everything, the plan text in full up to GitHub's 1 MiB. */
-export function renderPlanSummary(report: PlanReport, limit = SUMMARY_LIMIT): string {
-  const title = `## ${toolName(report.tool)} plan for ${stackTitle(report)}`;
+/**
+ * The job summary: everything, the plan text in full up to GitHub's 1 MiB
+ * (`limit`). tf-apply gives its own `title` and what it adds before.
+ */
+export function renderPlanSummary(
+  report: PlanReport,
+  { limit = SUMMARY_LIMIT, title = `## ${toolDisplayName(report.tool)} plan for ${stackTitle(report)}` } = {},
+): string {
   const tail = footer(report);
   if (!report.summary) return [title, failureBody(report, limit / 2), tail].join('\n\n') + '\n';
   const summary = report.summary;
   const head = [title, `**${headline(summary)}**`, countsTable(summary), warning(summary)].filter(Boolean);
-  const parts = [...head, ...fittedSections(summary, toolName(report.tool), limit / 2)];
+  const parts = [...head, ...fittedSections(summary, toolDisplayName(report.tool), limit / 2)];
   if (report.planText !== undefined) {
     const budget = limit - bytes([...parts, tail].join('\n\n')) - 200;
     const text = shortenMiddle(report.planText, Math.max(0, budget), 'the plan in the artifact has everything', bytes);

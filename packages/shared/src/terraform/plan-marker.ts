@@ -40,9 +40,23 @@ export function sameStack(a: Pick<PlanMarker, 'workingDirectory' | 'workspace' |
 
 /** A superseded comment's new body: a note on top, the marker marked outdated. */
 export function outdatedPlanBody(body: string, newerCommit: string): string {
+  return restampPlanBody(
+    body,
+    'outdated',
+    `> [!NOTE]\n> Outdated: superseded by the plan for commit \`${newerCommit.slice(0, 7)}\`.`,
+  );
+}
+
+/**
+ * A plan comment's body with a new status in its marker and `note` on top,
+ * in place of the note of an earlier status (the plan below stays as is).
+ */
+export function restampPlanBody(body: string, status: PlanMarker['status'], note: string): string {
   const marker = readPlanMarker(body);
   if (!marker) return body;
-  const rest = body.split('\n').slice(1).join('\n');
-  const note = `> [!NOTE]\n> Outdated: superseded by the plan for commit \`${newerCommit.slice(0, 7)}\`.`;
-  return `${renderPlanMarker({ ...marker, status: 'outdated' })}\n${note}\n${rest}`;
+  const rest = body.split('\n').slice(1).join('\n').replace(STATUS_NOTE, '');
+  return `${renderPlanMarker({ ...marker, status })}\n${note}\n${rest}`;
 }
+
+// The note restampPlanBody puts on top: a GitHub alert block, then a blank line or the title.
+const STATUS_NOTE = /^> \[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]\n(> .*\n)*/;

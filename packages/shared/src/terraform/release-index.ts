@@ -1,5 +1,6 @@
 import semver from 'semver';
 import { ActionError, invalidInput } from '../action/action-error.ts';
+import { isRecord } from '../util/values.ts';
 
 // Listing a tool's releases and choosing one: Terraform's version-constraint
 // syntax turned into semver ranges, both vendors' release indexes parsed, and
@@ -168,10 +169,6 @@ export function parseReleaseIndex(tool: TerraformTool, document: unknown): Relea
     const files = Array.isArray(entry.files) ? entry.files.filter((f): f is string => typeof f === 'string') : [];
     return [{ version: entry.id.replace(/^v/, ''), files }];
   });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 // ---------------------------------------------------------------------------

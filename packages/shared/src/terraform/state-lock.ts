@@ -1,4 +1,5 @@
 import { stripVTControlCharacters } from 'node:util';
+import { toolDisplayName } from './release-index.ts';
 
 // Terraform's "Error acquiring the state lock" diagnostic, read back into the
 // facts a person needs to act on it: who holds the lock, since when, and its ID
@@ -107,7 +108,7 @@ export function describeStateLock(lock: StateLockInfo, tool: string): string {
       ? ` since ${lock.created}`
       : '';
   const operation = lock.operation ? ` (${lock.operation.replace(/^OperationType/, '').toLowerCase()})` : '';
-  const version = lock.version ? `, ${tool === 'tofu' ? 'OpenTofu' : 'Terraform'} ${lock.version}` : '';
+  const version = lock.version ? `, ${toolDisplayName(tool === 'tofu' ? 'tofu' : 'terraform')} ${lock.version}` : '';
   const path = lock.path ? ` on ${lock.path}` : '';
   return (
     `The state${path} is locked by ${holder}${since}${operation}${version}; lock ID ${lock.id}. ` +

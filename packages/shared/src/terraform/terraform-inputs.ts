@@ -2,6 +2,7 @@ import { readChoice, readDuration, readList, readMap, readString } from '../acti
 import { maskSecret } from '../action/mask.ts';
 import type { TerraformTool } from './install.ts';
 import { MIN_SECRET_LENGTH } from './plan-mask.ts';
+import { stringLeaves } from '../util/values.ts';
 
 // The inputs every Terraform action of the suite takes, read one way: tool
 // and version, backend and variables, the lock timeout.
@@ -46,11 +47,4 @@ export function readTerraformSettings(defaults: { lockTimeout: string }): {
     lockTimeout: readDuration('lock-timeout', defaults.lockTimeout),
   };
   return { terraform, secrets };
-}
-
-function stringLeaves(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  if (typeof value === 'number') return [String(value)];
-  if (value && typeof value === 'object') return Object.values(value).flatMap(stringLeaves);
-  return [];
 }

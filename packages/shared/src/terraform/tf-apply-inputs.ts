@@ -1,0 +1,57 @@
+import { invalidInput } from '../action/action-error.ts';
+import {
+  readBoolean,
+  readChoice,
+  readDuration,
+  readInteger,
+  readList,
+  readSecret,
+  readString,
+} from '../action/inputs.ts';
+import { compileMaskPatterns } from './plan-mask.ts';
+import { constraintProblem } from './release-index.ts';
+import { readTerraformSettings } from './terraform-inputs.ts';
+import type { TfApplySettings } from './tf-apply.ts';
+
+/** Reads and checks every tf-apply input before anything runs. */
+export function readTfApplySettings(): { settings: TfApplySettings; secrets: string[] } {
+  const { terraform, secrets } = readTerraformSettings({ lockTimeout: '5m' });
+  if (terraform.version) {
+    const problem = constraintProblem(terraform.version);
+    if (problem) throw invalidInput('version', `is not a version or constraint: ${problem}.`);
+  }
+  const planDigest = readString('plan-digest').toLowerCase();
+  if (planDigest && !/^[0-9a-f]{64}$/.test(planDigest)) {
+    throw invalidInput(
+      'plan-digest',
+      "must be a SHA-256 of 64 hex digits, as tf-plan's `plan-digest` output gives it.",
+    );
+  }
+  const mode = readChoice('mode', ['artifact', 'replan-and-compare'] as const, 'artifact');
+  const planDir = readString('plan-dir');
+  const planRunText = readString('plan-run-id');
+  if (mode === 'replan-and-compare' && (planDir || planRunText)) {
+    throw invalidInput(
+      planDir ? 'plan-dir' : 'plan-run-id',
+      'cannot be used with `mode: replan-and-compare`, which keeps no plan: it plans again.',
+    );
+  }
+  if (planDir && planRunText) throw invalidInput('plan-run-id', 'cannot be combined with `plan-dir`; choose one.');
+  const settings: TfApplySettings = {
+    ...terraform,
+    workingDirectory: readString('working-directory', '.'),
+    workspace: readString('workspace', 'default'),
+    label: readString('label'),
+    mode,
+    planDir,
+    planRunId: planRunText ? readInteger('plan-run-id', 0, { min: 1 }) : undefined,
+    maxPlanAge: readDuration('max-plan-age', '7d'),
+    planDigest,
+    encryptionKey: readSecret('plan-encryption-key'),
+    backupState: readBoolean('backup-state', true),
+    requirePrApproval: readBoolean('require-pr-approval', false),
+    comment: readBoolean('comment', true),
+    maskPatterns: compileMaskPatterns(readList('mask-patterns')),
+  };
+  return { settings, secrets };
+}

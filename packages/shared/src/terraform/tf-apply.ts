@@ -1,0 +1,359 @@
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import * as core from '@actions/core';
+import { ActionError } from '../action/action-error.ts';
+import { maskSecret } from '../action/mask.ts';
+import { appendSummary } from '../action/summary.ts';
+import type { GitHubClient } from '../github/octokit.ts';
+import { planArtifactName } from '../github/plan-artifact.ts';
+import { approvalsOf, findMergedPullRequest, type AppliedPullRequest } from '../github/pull-requests.ts';
+import type { RunContext } from '../github/run-context.ts';
+import { markedComments, type IssueTarget, type PostedComment } from '../github/sticky-comment.ts';
+import { renderApplyNote, renderApplySummary, planDifferences, type ApplyReport } from './apply-markdown.ts';
+import { applyWithLockRetries } from './apply-lock.ts';
+import { locatePlanBundle } from './plan-locate.ts';
+import type { TerraformCli } from './cli.ts';
+import { decryptPlanBundle, readPlanBundle } from './plan-bundle.ts';
+import { planDigest } from './plan-digest.ts';
+import { renderPlanComment } from './plan-markdown.ts';
+import { readPlanMarker, restampPlanBody, sameStack, type PlanMarker } from './plan-marker.ts';
+import { maskPlan, maskText } from './plan-mask.ts';
+import { summarizePlan } from './plan-summary.ts';
+import type { JsonPlan } from './plan-types.ts';
+import { verifyPlanBundle } from './plan-verify.ts';
+import { backupState } from './state-backup.ts';
+import { prepareStack, type StackLocation } from './stack.ts';
+import type { TerraformSettings } from './terraform-inputs.ts';
+import { publicOutputs } from './terraform-outputs.ts';
+import { tfPlanWorkDir } from './tf-plan.ts';
+
+// tf-apply from start to end: find the reviewed plan, verify it, back up the
+// state, apply exactly that plan, publish the outputs, and say so in the pull
+// request's plan comment and the job summary.
+
+export interface TfApplySettings extends TerraformSettings, StackLocation {
+  label: string;
+  /** `artifact`: apply the saved plan; `replan-and-compare`: plan again, apply only if it equals the reviewed one. */
+  mode: 'artifact' | 'replan-and-compare';
+  /** A local plan bundle directory, relative to the repository root; empty: find the artifact. */
+  planDir: string;
+  /** The run whose artifact holds the plan; undefined: this run, then the merged pull request's. */
+  planRunId: number | undefined;
+  /** Milliseconds. */
+  maxPlanAge: number;
+  /** The approved digest, when the caller knows it. */
+  planDigest: string;
+  encryptionKey: string;
+  backupState: boolean;
+  requirePrApproval: boolean;
+  /** Stamp the pull request's plan comment with the result. */
+  comment: boolean;
+  maskPatterns: RegExp[];
+}
+
+export interface TfApplyDeps {
+  context: RunContext;
+  /** Absent when there is no token. */
+  octokit?: GitHubClient;
+  token: string;
+  runnerTemp: string;
+  /** Values of inputs that must not reach the comment. */
+  secrets: string[];
+  now?: () => Date;
+}
+
+export interface TfApplyResult {
+  digest: string;
+  outputs: Record<string, unknown>;
+  stateBackupArtifact?: string;
+}
+
+/** The plan about to be applied, whichever way it was found. */
+interface ReadyPlan {
+  cli: TerraformCli;
+  planFile: string;
+  jsonText: string;
+  digest: string;
+  textPlan?: string;
+}
+
+export async function runTfApply(settings: TfApplySettings, deps: TfApplyDeps): Promise<TfApplyResult> {
+  const { context } = deps;
+  const now = deps.now ?? (() => new Date());
+  const workDir = path.join(tfPlanWorkDir(deps.runnerTemp), 'apply');
+  const secrets = [...deps.secrets];
+  const report: ApplyReport = {
+    workingDirectory: settings.workingDirectory,
+    workspace: settings.workspace,
+    ...(settings.label ? { label: settings.label } : {}),
+    tool: settings.tool,
+    commitSha: context.commitSha,
+    runUrl: context.runUrl,
+    mode: settings.mode,
+    checks: [],
+    applied: false,
+  };
+  const repository = { owner: context.owner, repo: context.repo };
+  let reviewed: ReviewedComment | undefined;
+  try {
+    // 0700: the decrypted plan and the state backup hold every secret of the stack.
+    await mkdir(workDir, { recursive: true, mode: 0o700 });
+    const pull = await core.group('Pull request', () => appliedPullRequest(context, deps.octokit));
+    if (pull) report.pullRequest = pull.number;
+    reviewed =
+      pull && deps.octokit
+        ? await findReviewedComment(deps.octokit, { ...repository, issueNumber: pull.number }, settings)
+        : undefined;
+
+    const ready =
+      settings.mode === 'artifact'
+        ? await readyFromArtifact(settings, deps, report, { pull, reviewed, workDir, now: now() })
+        : await readyByReplanning(settings, deps, report, { pull, reviewed, workDir });
+    report.digest = ready.digest;
+
+    const masked = maskPlan(JSON.parse(ready.jsonText) as JsonPlan, { patterns: settings.maskPatterns });
+    masked.secrets.forEach(maskSecret);
+    secrets.push(...masked.secrets);
+    report.summary = summarizePlan(masked.plan);
+    if (ready.textPlan !== undefined) report.planText = maskText(ready.textPlan, secrets);
+
+    if (settings.backupState) {
+      report.stateBackupArtifact = await core.group('Back up the state', () =>
+        backupState(ready.cli, {
+          stack: settings,
+          context,
+          dir: path.join(workDir, 'state-backup'),
+          encryptionKey: settings.encryptionKey,
+        }),
+      );
+    }
+    report.applyStarted = true;
+    const applied = await core.group('apply', () =>
+      applyWithLockRetries(ready.cli, ready.planFile, settings.lockTimeout),
+    );
+    report.applied = true;
+    report.applyLine = /^Apply complete!.*$/m.exec(applied.stdout)?.[0];
+
+    const outputs = publicOutputs(await ready.cli.outputJson());
+    outputs.secrets.forEach(maskSecret);
+    report.sensitiveOutputs = outputs.sensitive;
+    report.outputNames = Object.keys(outputs.outputs);
+    return {
+      digest: ready.digest,
+      outputs: outputs.outputs,
+      ...(report.stateBackupArtifact ? { stateBackupArtifact: report.stateBackupArtifact } : {}),
+    };
+  } catch (error) {
+    if (error instanceof ActionError) {
+      report.failure = { reason: error.reason, message: maskText(error.message, secrets) };
+    }
+    throw error;
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+    if (reviewed && settings.comment && deps.octokit && (report.applied || report.failure)) {
+      await stampComment(deps.octokit, repository, reviewed, report).catch((e: unknown) =>
+        core.warning(`Could not update the plan comment: ${String(e)}`),
+      );
+    }
+    await appendSummary(renderApplySummary(report)).catch((e: unknown) =>
+      core.warning(`Could not write the job summary: ${String(e)}`),
+    );
+  }
+}
+
+/** Finds the reviewed bundle, verifies it before anything runs, and readies its plan. */
+async function readyFromArtifact(
+  settings: TfApplySettings,
+  deps: TfApplyDeps,
+  report: ApplyReport,
+  found: { pull?: PullRequestInfo; reviewed?: ReviewedComment; workDir: string; now: Date },
+): Promise<ReadyPlan> {
+  const { context } = deps;
+  const located = await core.group('Find the plan', () =>
+    locatePlanBundle({
+      name: planArtifactName(settings),
+      planDir: settings.planDir,
+      planRunId: settings.planRunId,
+      context,
+      token: deps.token,
+      octokit: deps.octokit,
+      mergedPullRequest: found.pull?.merged ? found.pull : undefined,
+      destination: path.join(found.workDir, 'bundle'),
+    }),
+  );
+  report.planSource = located.from;
+  const { metadata, problems } = await readPlanBundle(located.dir);
+  report.planCommit = metadata.commitSha;
+  const reviewedMarker = found.reviewed?.marker;
+  report.checks = verifyPlanBundle(metadata, problems, {
+    workingDirectory: settings.workingDirectory,
+    workspace: settings.workspace,
+    tool: settings.tool,
+    versionConstraint: settings.version,
+    repository: context.repository,
+    commitSha: context.commitSha,
+    ...(found.pull?.merged ? { mergedPullRequest: found.pull } : {}),
+    maxAgeMs: settings.maxPlanAge,
+    now: found.now,
+    ...(settings.planDigest ? { expectedDigest: settings.planDigest } : {}),
+    ...(reviewedMarker?.digest && reviewedMarker.commitSha === metadata.commitSha
+      ? { reviewedDigest: reviewedMarker.digest }
+      : {}),
+  });
+  await requireApproval(settings, deps, report, found.pull, metadata.commitSha);
+
+  // Exactly the version that made the plan: Terraform refuses a plan from another.
+  const { cli, version } = await prepareStack({ ...settings, version: metadata.toolVersion }, settings, {
+    workspaceRoot: context.workspaceRoot,
+    runnerTemp: deps.runnerTemp,
+  });
+  report.toolVersion = version;
+  const clear = await decryptPlanBundle(located.dir, settings.encryptionKey, path.join(found.workDir, 'clear'));
+  const jsonText = await readFile(clear.json, 'utf8');
+  const digest = planDigest(JSON.parse(jsonText) as JsonPlan);
+  if (digest !== metadata.planDigest) {
+    throw new ActionError(
+      `The plan's JSON has digest ${digest.slice(0, 12)}, and metadata.json records ${metadata.planDigest.slice(0, 12)}: the bundle was altered. Plan again.`,
+      'plan-tampered',
+    );
+  }
+  const textPlan = await readFile(path.join(located.dir, 'plan.txt'), 'utf8').catch(() => undefined);
+  return { cli, planFile: clear.plan, jsonText, digest, ...(textPlan !== undefined ? { textPlan } : {}) };
+}
+
+/** Plans again and goes on only when the new plan is the reviewed one. */
+async function readyByReplanning(
+  settings: TfApplySettings,
+  deps: TfApplyDeps,
+  report: ApplyReport,
+  found: { pull?: PullRequestInfo; reviewed?: ReviewedComment; workDir: string },
+): Promise<ReadyPlan> {
+  const { context } = deps;
+  const planCommit = found.pull?.merged ? found.pull.headSha : context.commitSha;
+  report.planCommit = planCommit;
+  const marker = found.reviewed?.marker;
+  const markerDigest = marker?.commitSha === planCommit ? marker.digest : undefined;
+  const reviewedDigest = settings.planDigest || markerDigest;
+  if (!reviewedDigest) {
+    throw new ActionError(
+      `There is no reviewed plan to compare with: set \`plan-digest\` (tf-plan's output), or run tf-plan with comments on the pull request${found.pull ? ` (#${found.pull.number} has no plan comment for this stack and commit \`${planCommit.slice(0, 7)}\`)` : ''}.`,
+      'plan-not-found',
+    );
+  }
+  report.planSource = settings.planDigest ? 'the plan-digest input' : `the plan comment on #${found.pull!.number}`;
+  await requireApproval(settings, deps, report, found.pull, planCommit);
+
+  const { cli, version } = await prepareStack(settings, settings, {
+    workspaceRoot: context.workspaceRoot,
+    runnerTemp: deps.runnerTemp,
+  });
+  report.toolVersion = version;
+  const planFile = path.join(found.workDir, 'replan.tfplan');
+  await core.group('plan', () =>
+    cli.plan({
+      out: planFile,
+      vars: settings.variables,
+      varFiles: settings.varFiles,
+      lockTimeout: settings.lockTimeout,
+    }),
+  );
+  const jsonText = await cli.showJson(planFile);
+  const digest = planDigest(JSON.parse(jsonText) as JsonPlan);
+  const textPlan = await cli.showText(planFile);
+  if (digest !== reviewedDigest) {
+    const masked = maskPlan(JSON.parse(jsonText) as JsonPlan, { patterns: settings.maskPatterns });
+    masked.secrets.forEach(maskSecret);
+    const summary = summarizePlan(masked.plan);
+    report.summary = summary;
+    report.planText = maskText(textPlan, [...deps.secrets, ...masked.secrets]);
+    const fresh = renderPlanComment({ ...report, summary, failure: undefined }, '');
+    report.differences =
+      found.reviewed && markerDigest ? planDifferences(found.reviewed.comment.body, fresh) : undefined;
+    throw new ActionError(
+      `The plan changed: the reviewed plan has digest ${reviewedDigest.slice(0, 12)}, and planning again gives ${digest.slice(0, 12)}. Nothing was applied; the job summary shows the new plan. Review it before applying.`,
+      'plan-changed',
+    );
+  }
+  report.checks.push({ check: 'Approved digest', detail: `the new plan equals ${report.planSource}` });
+  return { cli, planFile, jsonText, digest, textPlan };
+}
+
+interface PullRequestInfo extends AppliedPullRequest {
+  /** Merged by the commit being applied (a push), rather than the pull request of a pull_request event. */
+  merged: boolean;
+}
+
+/** The pull request behind the commit being applied: the event's, or the one a pushed commit merged. */
+async function appliedPullRequest(context: RunContext, octokit?: GitHubClient): Promise<PullRequestInfo | undefined> {
+  if (context.pullRequest) {
+    const author = (context.payload.pull_request as { user?: { login?: string } } | undefined)?.user?.login ?? '';
+    core.info(`Pull request #${context.pullRequest.number}, head ${context.pullRequest.headSha}.`);
+    return { number: context.pullRequest.number, headSha: context.pullRequest.headSha, author, merged: false };
+  }
+  if (!octokit) return undefined;
+  const merged = await findMergedPullRequest(octokit, { owner: context.owner, repo: context.repo }, context.commitSha);
+  core.info(
+    merged
+      ? `Commit ${context.commitSha} merged pull request #${merged.number} (head ${merged.headSha}).`
+      : `Commit ${context.commitSha} merged no pull request.`,
+  );
+  return merged && { ...merged, merged: true };
+}
+
+interface ReviewedComment {
+  comment: PostedComment;
+  marker: PlanMarker;
+}
+
+/** The pull request's current plan comment for this stack, posted by this token's tf-plan. */
+async function findReviewedComment(
+  octokit: GitHubClient,
+  target: IssueTarget,
+  stack: Pick<PlanMarker, 'workingDirectory' | 'workspace' | 'label'>,
+): Promise<ReviewedComment | undefined> {
+  const comments = await markedComments(octokit, target, readPlanMarker);
+  return comments.findLast((c) => sameStack(c.marker, stack) && c.marker.status !== 'outdated');
+}
+
+async function requireApproval(
+  settings: TfApplySettings,
+  deps: TfApplyDeps,
+  report: ApplyReport,
+  pull: PullRequestInfo | undefined,
+  commitSha: string,
+): Promise<void> {
+  if (!settings.requirePrApproval) return;
+  if (!pull || !deps.octokit) {
+    throw new ActionError(
+      `require-pr-approval is set, and commit \`${commitSha.slice(0, 7)}\` ${deps.octokit ? 'belongs to no pull request' : 'cannot be checked without `github-token`'}: nothing is applied without an approved pull request.`,
+      'approval-missing',
+    );
+  }
+  const approvers = await approvalsOf(
+    deps.octokit,
+    { owner: deps.context.owner, repo: deps.context.repo },
+    pull,
+    commitSha,
+  );
+  if (!approvers.length) {
+    throw new ActionError(
+      `Pull request #${pull.number} has no approving review of commit \`${commitSha.slice(0, 7)}\` from someone other than its author${pull.author ? ` (${pull.author})` : ''}. Approve the reviewed commit, then run again.`,
+      'approval-missing',
+    );
+  }
+  report.checks.push({ check: 'Approved', detail: `#${pull.number} approved by ${approvers.join(', ')}` });
+}
+
+/** The plan comment says the plan was applied, or why applying failed. */
+async function stampComment(
+  octokit: GitHubClient,
+  repository: { owner: string; repo: string },
+  reviewed: ReviewedComment,
+  report: ApplyReport,
+): Promise<void> {
+  if (reviewed.marker.commitSha !== report.planCommit) return;
+  const status = report.applied ? 'applied' : 'apply-failed';
+  const body = restampPlanBody(reviewed.comment.body, status, renderApplyNote(report));
+  await octokit.rest.issues.updateComment({ ...repository, comment_id: reviewed.comment.id, body });
+  core.info(`Marked the plan comment ${status}: ${reviewed.comment.url}`);
+}

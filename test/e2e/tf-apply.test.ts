@@ -1,0 +1,362 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { downloadPlanBundle } from '@iac-actions/shared/github/plan-artifact.ts';
+import { readPlanMarker } from '@iac-actions/shared/terraform/plan-marker.ts';
+import { decrypt } from '@iac-actions/shared/util/encryption.ts';
+import type { ArtifactJob } from '../fakes/artifact-service.ts';
+import type { ActionEvent } from '../harness/run-action.ts';
+import { webhookPayload } from '../harness/webhooks.ts';
+import { useEnv } from '../process-env.ts';
+import { readDoubleCalls, type TerraformDoubleOptions } from '../terraform-double/index.ts';
+import { REPOSITORY, startTerraformWorld, type TerraformWorld } from './terraform-setup.ts';
+
+// The committed tf-apply bundle after the committed tf-plan bundle, as the
+// runner runs them, against the GitHub API and artifact service fakes and the
+// Terraform CLI double. Each test is its own workflow run (artifact job).
+const VERSION = '1.9.8'; // the double's version
+const STACK = 'infra/prod';
+const HEAD = 'c0ffee00000000000000000000000000000000a1';
+const MERGE = 'feed0000000000000000000000000000000000b2';
+
+describe('tf-apply end to end', () => {
+  let world: TerraformWorld;
+  before(async () => {
+    world = await startTerraformWorld();
+  });
+  after(() => world.close());
+
+  function pushEvent(sha: string): ActionEvent {
+    const payload = webhookPayload('push');
+    Object.assign(payload, { after: sha, ref: 'refs/heads/main' });
+    return { name: 'push', payload };
+  }
+
+  interface StepOptions {
+    workspace: string;
+    event: ActionEvent;
+    job: ArtifactJob;
+    inputs?: Record<string, string>;
+    double?: Partial<TerraformDoubleOptions>;
+    scenario?: string;
+  }
+
+  async function step(action: 'tf-plan' | 'tf-apply', options: StepOptions) {
+    const run = await world.run(action, {
+      workspace: options.workspace,
+      event: options.event,
+      env: world.artifacts.env(options.job),
+      // tf-apply installs the version the plan was made with: no `version` needed.
+      inputs: { 'working-directory': STACK, ...(action === 'tf-plan' ? { version: VERSION } : {}), ...options.inputs },
+      double: { scenario: options.scenario ?? 'replace_within_object', ...options.double },
+    });
+    await run.cleanup();
+    return run;
+  }
+
+  /** tf-plan then tf-apply in one push run (the gated apply job after the plan job). */
+  async function planAndApplyInOneRun(options: {
+    plan?: Record<string, string>;
+    apply?: Record<string, string>;
+    applyDouble?: Partial<TerraformDoubleOptions>;
+    applySha?: string;
+  }) {
+    const workspace = await world.checkout(STACK, 'replace_within_object');
+    const job = world.artifacts.newJob();
+    const plan = await step('tf-plan', { workspace, job, event: pushEvent(MERGE), inputs: options.plan });
+    assert.equal(plan.main.exitCode, 0, plan.main.log);
+    const apply = await step('tf-apply', {
+      workspace,
+      job,
+      event: pushEvent(options.applySha ?? MERGE),
+      inputs: options.apply,
+      ...(options.applyDouble ? { double: options.applyDouble } : {}),
+    });
+    return { plan, apply, job };
+  }
+
+  /** A pull request planned in its own run, published as GitHub keeps a finished run's artifacts. */
+  async function planPullRequest(options: { inputs?: Record<string, string>; headSha?: string } = {}) {
+    const workspace = await world.checkout(STACK, 'replace_within_object');
+    const headSha = options.headSha ?? HEAD;
+    const pr = world.pullRequest({ headSha });
+    const job = world.artifacts.newJob();
+    const plan = await step('tf-plan', { workspace, job, event: pr.event, inputs: options.inputs });
+    assert.equal(plan.main.exitCode, 0, plan.main.log);
+    const run = world.github.seedWorkflowRun(REPOSITORY, { event: 'pull_request', headSha, pullRequests: [pr.number] });
+    world.artifacts.publishToGitHub(world.github, REPOSITORY, {
+      name: plan.main.outputs['artifact-name']!,
+      runId: run.id,
+      job,
+    });
+    return { workspace, pr, plan, runId: run.id };
+  }
+
+  /** Merges the pull request; returns the merge commit, which a push event then carries. */
+  function merge(pr: number): string {
+    return world.github.mergePullRequest(REPOSITORY, pr, { user: 'octocat' }).merge_commit_sha!;
+  }
+
+  const commands = async (run: { doubleEnv: Record<string, string> }) =>
+    (await readDoubleCalls(run.doubleEnv)).map((c) => c.argv.join(' '));
+
+  async function assertRefused(run: Awaited<ReturnType<typeof step>>, reason: string, message: RegExp) {
+    assert.equal(run.main.exitCode, 1, run.main.log);
+    assert.equal(run.main.outputs['failure-reason'], reason, run.main.log);
+    assert.equal(run.main.outputs.applied, 'false');
+    assert.match(run.main.log, message);
+    assert.match(run.main.summary, new RegExp(`Refused: nothing was applied\\*\\* \\(\`${reason}\`\\)`));
+    assert.ok(!(await commands(run)).some((c) => c.startsWith('apply')), 'apply was never invoked');
+  }
+
+  /** An artifact of a run, downloaded as a workflow would, into a new directory under `parent`. */
+  async function download(t: TestContext, job: ArtifactJob, name: string, parent = world.dir) {
+    const destination = await mkdtemp(path.join(parent, 'fetched-'));
+    useEnv(t, { ...world.artifacts.env(job), GITHUB_SERVER_URL: 'https://github.com' });
+    await downloadPlanBundle({ name, destination });
+    return destination;
+  }
+
+  const planComment = (pr: number) =>
+    world.github
+      .comments(REPOSITORY, pr)
+      .map((c) => ({ body: c.body ?? '', marker: readPlanMarker(c.body ?? '') }))
+      .find((c) => c.marker);
+
+  it('applies the plan of the same run: backup, apply, outputs, summary', async (t) => {
+    const { plan, apply, job } = await planAndApplyInOneRun({
+      plan: { variables: 'db_password: s3cret-rotated-weekly' },
+    });
+    assert.equal(apply.main.exitCode, 0, apply.main.log);
+    assert.equal(apply.main.outputs.applied, 'true');
+    assert.equal(apply.main.outputs['plan-digest'], plan.main.outputs['plan-digest']);
+    // The saved plan is applied, never a fresh one; the state was pulled before it.
+    const calls = await commands(apply);
+    const pull = calls.findIndex((c) => c === 'state pull');
+    const applyCall = calls.findIndex((c) => c.startsWith('apply'));
+    assert.ok(pull >= 0 && applyCall > pull, calls.join('\n'));
+    assert.match(calls[applyCall]!, /^apply -input=false -no-color -lock-timeout=\S+ \S+\.tfplan$/);
+    assert.ok(!calls.some((c) => c.startsWith('plan')));
+    // The backup is an artifact of this run holding the state.
+    const backup = apply.main.outputs['state-backup-artifact']!;
+    assert.match(backup, /^tfstate-infra-prod-[0-9a-f]{8}-default-run4242-1$/);
+    const backupDir = await download(t, job, backup);
+    const state = JSON.parse(await readFile(path.join(backupDir, 'terraform.tfstate'), 'utf8')) as {
+      version: number;
+      resources: unknown[];
+    };
+    assert.equal(state.version, 4);
+    assert.ok(Array.isArray(state.resources));
+    // outputs-json has Terraform's shape.
+    const outputs = JSON.parse(apply.main.outputs['outputs-json']!) as Record<string, { value: unknown }>;
+    assert.equal(typeof outputs, 'object');
+    for (const output of Object.values(outputs)) assert.ok('value' in output);
+    assert.match(apply.main.summary, /✅ Applied\.\*\*/);
+    assert.match(apply.main.summary, /Same commit/);
+    assert.match(apply.main.summary, /Plan: 1 to add, 0 to change, 1 to destroy\./);
+    assert.ok(!apply.visibleText().includes('s3cret-rotated-weekly'));
+  });
+
+  it('applies after merge from the pull request run, and marks the plan comment applied', async () => {
+    const { workspace, pr, plan } = await planPullRequest({ headSha: 'c0ffee00000000000000000000000000000000c3' });
+    const mergeSha = merge(pr.number);
+    world.github.seedReview(REPOSITORY, pr.number, { user: 'hubot', state: 'APPROVED' });
+    const apply = await step('tf-apply', {
+      workspace,
+      job: world.artifacts.newJob(), // the push run: no artifact of its own
+      event: pushEvent(mergeSha),
+      inputs: { 'require-pr-approval': 'true' },
+    });
+    assert.equal(apply.main.exitCode, 0, apply.main.log);
+    assert.equal(apply.main.outputs['plan-digest'], plan.main.outputs['plan-digest']);
+    assert.match(apply.main.summary, new RegExp(`the head of #${pr.number}, merged as`));
+    assert.match(apply.main.summary, /approved by hubot/);
+    const comment = planComment(pr.number);
+    assert.equal(comment?.marker?.status, 'applied');
+    assert.match(comment?.body ?? '', /> \[!TIP\]\n> Applied in \[run\]/);
+    assert.match(comment?.body ?? '', /### Terraform plan for `infra\/prod`/, 'the reviewed plan stays below');
+  });
+
+  it('refuses without an approval from someone other than the author', async () => {
+    const { workspace, pr } = await planPullRequest({ headSha: 'c0ffee00000000000000000000000000000000d4' });
+    const mergeSha = merge(pr.number);
+    world.github.seedReview(REPOSITORY, pr.number, { user: 'octocat', state: 'APPROVED' }); // the author
+    world.github.seedReview(REPOSITORY, pr.number, { user: 'hubot', state: 'APPROVED', commitId: 'a'.repeat(40) });
+    const apply = await step('tf-apply', {
+      workspace,
+      job: world.artifacts.newJob(),
+      event: pushEvent(mergeSha),
+      inputs: { 'require-pr-approval': 'true' },
+    });
+    await assertRefused(apply, 'approval-missing', /has no approving review of commit `c0ffee0`/);
+    const comment = planComment(pr.number);
+    assert.equal(comment?.marker?.status, 'apply-failed');
+    assert.match(comment?.body ?? '', /> \[!CAUTION\]\n> Apply refused in \[run\]\(.*\) \(`approval-missing`\)/);
+  });
+
+  it('refuses a plan made for another commit (plan-stale)', async () => {
+    const { apply } = await planAndApplyInOneRun({ applySha: 'beef'.repeat(10) });
+    await assertRefused(
+      apply,
+      'plan-stale',
+      /The plan is stale: it was made for commit `feed000`, not the commit being applied \(`beefbee`\)/,
+    );
+  });
+
+  it('refuses an expired plan (plan-expired)', async () => {
+    const { apply } = await planAndApplyInOneRun({ apply: { 'max-plan-age': '1ms' } });
+    await assertRefused(
+      apply,
+      'plan-expired',
+      /The plan expired: it was made .* ago .*, more than max-plan-age \(1ms\) ago/,
+    );
+  });
+
+  it('refuses a plan whose digest is not the approved one (plan-changed)', async () => {
+    const { apply } = await planAndApplyInOneRun({ apply: { 'plan-digest': 'ab'.repeat(32) } });
+    await assertRefused(apply, 'plan-changed', /the plan-digest input approved plan `abababababab`/);
+  });
+
+  it('refuses a plan for another version (plan-mismatch)', async () => {
+    const versionRun = await planAndApplyInOneRun({ apply: { version: '~> 1.10' } });
+    await assertRefused(
+      versionRun.apply,
+      'plan-mismatch',
+      /terraform 1\.9\.8, which does not satisfy version '~> 1\.10'/,
+    );
+  });
+
+  it('applies a bundle from plan-dir; refuses it for another workspace (plan-mismatch) and once a file was altered (plan-tampered)', async (t) => {
+    const workspace = await world.checkout(STACK, 'replace_within_object');
+    const job = world.artifacts.newJob();
+    const plan = await step('tf-plan', { workspace, job, event: pushEvent(MERGE) });
+    const dir = await download(t, job, plan.main.outputs['artifact-name']!, workspace);
+    const inputs = { 'plan-dir': path.relative(workspace, dir) };
+
+    const good = await step('tf-apply', { workspace, job: world.artifacts.newJob(), event: pushEvent(MERGE), inputs });
+    assert.equal(good.main.exitCode, 0, good.main.log);
+    assert.match(good.main.summary, /Plan from directory `fetched-/);
+
+    // The bundle given to another workspace's apply (through an artifact, its name would not even match).
+    const otherWorkspace = await step('tf-apply', {
+      workspace,
+      job: world.artifacts.newJob(),
+      event: pushEvent(MERGE),
+      inputs: { ...inputs, workspace: 'staging' },
+    });
+    await assertRefused(otherWorkspace, 'plan-mismatch', /workspace `default`, not `staging`/);
+
+    const text = path.join(dir, 'plan.txt');
+    await writeFile(text, `${await readFile(text, 'utf8')}\n(edited after review)\n`);
+    const tampered = await step('tf-apply', {
+      workspace,
+      job: world.artifacts.newJob(),
+      event: pushEvent(MERGE),
+      inputs,
+    });
+    await assertRefused(
+      tampered,
+      'plan-tampered',
+      /plan\.txt was altered: its SHA-256 is [0-9a-f]{64}, not [0-9a-f]{64}/,
+    );
+  });
+
+  it('applies an encrypted plan with its key, encrypts the backup, and refuses a wrong key', async (t) => {
+    const key = 'correct horse battery staple';
+    const { apply, job } = await planAndApplyInOneRun({
+      plan: { 'plan-encryption-key': key },
+      apply: { 'plan-encryption-key': key },
+    });
+    assert.equal(apply.main.exitCode, 0, apply.main.log);
+    const backupDir = await download(t, job, apply.main.outputs['state-backup-artifact']!);
+    assert.deepEqual(await readdir(backupDir), ['terraform.tfstate.enc']);
+    const state = await decrypt(await readFile(path.join(backupDir, 'terraform.tfstate.enc')), key);
+    assert.equal((JSON.parse(state.toString('utf8')) as { version: number }).version, 4);
+    assert.ok(!apply.main.annotations.some((a) => /unencrypted/.test(a.message)));
+
+    const wrong = await planAndApplyInOneRun({
+      plan: { 'plan-encryption-key': key },
+      apply: { 'plan-encryption-key': 'not the key at all' },
+    });
+    assert.equal(wrong.apply.main.outputs['failure-reason'], 'plan-decryption-failed');
+    assert.ok(!(await commands(wrong.apply)).some((c) => c.startsWith('apply')));
+  });
+
+  it('waits for a held lock, saying who holds it, and applies once it is released', async () => {
+    const { apply } = await planAndApplyInOneRun({
+      apply: { 'lock-timeout': '8s' },
+      applyDouble: { lock: 'held-for:1', lockHolder: 'alice@laptop' },
+    });
+    assert.equal(apply.main.exitCode, 0, apply.main.log);
+    assert.match(apply.main.log, /alice@laptop.*Waiting for it \(attempt 1; lock-timeout 8s\)/s);
+    assert.equal((await commands(apply)).filter((c) => c.startsWith('apply')).length, 2);
+  });
+
+  it('fails with state-locked, naming the holder, when the lock outlasts lock-timeout', async () => {
+    const { apply } = await planAndApplyInOneRun({
+      apply: { 'lock-timeout': '3s' },
+      applyDouble: { lock: 'held', lockHolder: 'alice@laptop' },
+    });
+    assert.equal(apply.main.exitCode, 1);
+    assert.equal(apply.main.outputs['failure-reason'], 'state-locked');
+    assert.match(apply.main.log, /alice@laptop/);
+    assert.match(apply.main.log, /force-unlock/);
+    assert.match(apply.main.log, /Waited 3s \(lock-timeout\) over \d+ attempts/);
+    assert.match(apply.main.summary, /❌ Apply failed\*\* \(`state-locked`\)/);
+  });
+
+  it('replan-and-compare applies a new plan equal to the reviewed one', async () => {
+    const { workspace, pr, plan } = await planPullRequest({ headSha: 'c0ffee00000000000000000000000000000000e5' });
+    const mergeSha = merge(pr.number);
+    const apply = await step('tf-apply', {
+      workspace,
+      job: world.artifacts.newJob(),
+      event: pushEvent(mergeSha),
+      inputs: { mode: 'replan-and-compare', version: VERSION },
+    });
+    assert.equal(apply.main.exitCode, 0, apply.main.log);
+    assert.equal(apply.main.outputs['plan-digest'], plan.main.outputs['plan-digest']);
+    const calls = await commands(apply);
+    assert.ok(calls.some((c) => c.startsWith('plan')) && calls.some((c) => c.startsWith('apply')));
+    assert.match(apply.main.summary, new RegExp(`the new plan equals the plan comment on #${pr.number}`));
+    assert.equal(planComment(pr.number)?.marker?.status, 'applied');
+  });
+
+  it('replan-and-compare refuses a new plan that differs, and shows what differs', async () => {
+    const { workspace, pr } = await planPullRequest({ headSha: 'c0ffee00000000000000000000000000000000f6' });
+    const mergeSha = merge(pr.number);
+    const apply = await step('tf-apply', {
+      workspace,
+      job: world.artifacts.newJob(),
+      event: pushEvent(mergeSha),
+      inputs: { mode: 'replan-and-compare', version: VERSION },
+      scenario: 'basic_list_update', // the infrastructure moved on since the review
+    });
+    assert.equal(apply.main.outputs['failure-reason'], 'plan-changed', apply.main.log);
+    assert.ok(!(await commands(apply)).some((c) => c.startsWith('apply')));
+    assert.match(apply.main.summary, /### What differs from the reviewed plan/);
+    assert.match(apply.main.summary, /In the reviewed plan, not in the new one:\*\*\n\n- .+: `/);
+    assert.match(apply.main.summary, /In the new plan, not in the reviewed one:\*\*\n\n- .+: `/);
+  });
+
+  it('refuses bad input before running anything', async () => {
+    const workspace = await world.checkout(STACK, 'replace_within_object');
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ 'plan-digest': 'not-a-digest' }, /Input 'plan-digest' must be a SHA-256 of 64 hex digits/],
+      [{ mode: 'yolo' }, /Input 'mode' must be one of/],
+      [
+        { mode: 'replan-and-compare', 'plan-dir': 'x' },
+        /Input 'plan-dir' cannot be used with `mode: replan-and-compare`/,
+      ],
+      [{ 'max-plan-age': 'a week' }, /Input 'max-plan-age' must be a positive duration/],
+      [{ version: '~> banana' }, /Input 'version' is not a version or constraint/],
+    ];
+    for (const [inputs, message] of cases) {
+      const run = await step('tf-apply', { workspace, job: world.artifacts.newJob(), event: pushEvent(MERGE), inputs });
+      assert.equal(run.main.outputs['failure-reason'], 'invalid-input', JSON.stringify(inputs));
+      assert.match(run.main.log, message);
+      assert.deepEqual(await commands(run), [], 'nothing ran');
+    }
+  });
+});
