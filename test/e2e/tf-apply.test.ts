@@ -51,8 +51,10 @@ describe('tf-apply end to end', () => {
       inputs: { 'working-directory': STACK, ...(action === 'tf-plan' ? { version: VERSION } : {}), ...options.inputs },
       double: { scenario: options.scenario ?? 'replace_within_object', ...options.double },
     });
+    // What the job leaves on the runner once main and post ran.
+    const leftovers = (await readdir(run.runnerTemp, { recursive: true })).filter((f) => !f.startsWith('harness'));
     await run.cleanup();
-    return run;
+    return Object.assign(run, { leftovers });
   }
 
   /** tf-plan then tf-apply in one push run (the gated apply job after the plan job). */
@@ -156,6 +158,11 @@ describe('tf-apply end to end', () => {
     assert.match(apply.main.summary, /Same commit/);
     assert.match(apply.main.summary, /Plan: 1 to add, 0 to change, 1 to destroy\./);
     assert.ok(!apply.visibleText().includes('s3cret-rotated-weekly'));
+    assert.deepEqual(
+      apply.leftovers.filter((f) => /tfplan|plan\.json|tfstate|iac-actions/.test(f)),
+      [],
+      'no plan or state left on the runner',
+    );
   });
 
   it('applies after merge from the pull request run, and marks the plan comment applied', async () => {
@@ -274,6 +281,11 @@ describe('tf-apply end to end', () => {
     const state = await decrypt(await readFile(path.join(backupDir, 'terraform.tfstate.enc')), key);
     assert.equal((JSON.parse(state.toString('utf8')) as { version: number }).version, 4);
     assert.ok(!apply.main.annotations.some((a) => /unencrypted/.test(a.message)));
+    assert.deepEqual(
+      apply.leftovers.filter((f) => /tfplan|plan\.json|tfstate/.test(f)),
+      [],
+      'the decrypted plan and the state are gone',
+    );
 
     const wrong = await planAndApplyInOneRun({
       plan: { 'plan-encryption-key': key },

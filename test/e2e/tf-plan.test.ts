@@ -65,6 +65,8 @@ describe('tf-plan end to end', () => {
       },
       double: { scenario: 'replace_within_object' },
     });
+    assert.ok(existsSync(run.runnerTemp));
+    assert.ok(!existsSync(path.join(run.runnerTemp, 'iac-actions')), 'post removed the plan files');
     await run.cleanup();
     assert.equal(run.main.exitCode, 0, run.main.log);
     const planCall = (await readDoubleCalls(run.doubleEnv)).find((c) => c.argv[0] === 'plan');
@@ -75,7 +77,6 @@ describe('tf-plan end to end', () => {
     });
     assert.ok(!run.visibleText().includes('s3cret-rotated-weekly'));
     assert.equal(run.post?.exitCode, 0);
-    assert.ok(!existsSync(path.join(run.runnerTemp, 'iac-actions')), 'post removed the plan files');
     const out = run.main.outputs;
     // Terraform's own line for this scenario: "Plan: 1 to add, 0 to change, 1 to destroy."
     assert.deepEqual(
