@@ -352,6 +352,18 @@ describe('tf-apply end to end', () => {
     assert.match(apply.main.summary, /In the new plan, not in the reviewed one:\*\*\n\n- .+: `/);
   });
 
+  it('says which permission is missing when GitHub refuses the pull request lookup', async () => {
+    const fault = world.github.injectFault('GET /repos/*/*/commits/*/pulls', { kind: 'status', status: 403 }, Infinity);
+    try {
+      const { apply } = await planAndApplyInOneRun({});
+      assert.equal(apply.main.outputs['failure-reason'], 'github-api-failed', apply.main.log);
+      assert.match(apply.main.log, /HTTP 403.*permissions: pull-requests: read/);
+      assert.deepEqual(await commands(apply), [], 'nothing ran');
+    } finally {
+      fault.cancel();
+    }
+  });
+
   it('refuses bad input before running anything', async () => {
     const workspace = await world.checkout(STACK, 'replace_within_object');
     const cases: [Record<string, string>, RegExp][] = [

@@ -98,11 +98,15 @@ export async function runTfApply(settings: TfApplySettings, deps: TfApplyDeps): 
   try {
     // 0700: the decrypted plan and the state backup hold every secret of the stack.
     await mkdir(workDir, { recursive: true, mode: 0o700 });
-    const pull = await core.group('Pull request', () => appliedPullRequest(context, deps.octokit));
+    const pull = await core.group('Pull request', () =>
+      readsFromGitHub(() => appliedPullRequest(context, deps.octokit)),
+    );
     if (pull) report.pullRequest = pull.number;
     reviewed =
       pull && deps.octokit
-        ? await findReviewedComment(deps.octokit, { ...repository, issueNumber: pull.number }, settings)
+        ? await readsFromGitHub(() =>
+            findReviewedComment(deps.octokit!, { ...repository, issueNumber: pull.number }, settings),
+          )
         : undefined;
 
     const ready =
@@ -298,6 +302,24 @@ async function appliedPullRequest(context: RunContext, octokit?: GitHubClient): 
       : `Commit ${context.commitSha} merged no pull request.`,
   );
   return merged && { ...merged, merged: true };
+}
+
+/**
+ * A lookup of the pull request or its comments; a refusal by GitHub becomes
+ * one clear error naming the permissions the job needs.
+ */
+async function readsFromGitHub<T>(lookup: () => Promise<T>): Promise<T> {
+  try {
+    return await lookup();
+  } catch (error) {
+    const status = (error as { status?: unknown }).status;
+    if (typeof status !== 'number') throw error;
+    throw new ActionError(
+      `GitHub refused to show the pull request behind this commit or its comments (HTTP ${status}: ${(error as Error).message}). Give the job \`permissions: pull-requests: read\` (\`write\` to mark the plan comment applied), or set \`github-token\`.`,
+      'github-api-failed',
+      { cause: error },
+    );
+  }
 }
 
 interface ReviewedComment {
