@@ -95,9 +95,18 @@ describe('tf-apply end to end', () => {
     return { workspace, pr, plan, runId: run.id };
   }
 
-  /** Merges the pull request; returns the merge commit, which a push event then carries. */
-  function merge(pr: number): string {
-    return world.github.mergePullRequest(REPOSITORY, pr, { user: 'octocat' }).merge_commit_sha!;
+  /** Merges the pull request, then runs tf-apply on the push of its merge commit, in a run of its own. */
+  async function applyMerged(
+    planned: { workspace: string; pr: { number: number } },
+    options: Pick<StepOptions, 'inputs' | 'scenario'> = {},
+  ) {
+    const merged = world.github.mergePullRequest(REPOSITORY, planned.pr.number, { user: 'octocat' });
+    return step('tf-apply', {
+      workspace: planned.workspace,
+      job: world.artifacts.newJob(), // the push run: no artifact of its own
+      event: pushEvent(merged.merge_commit_sha!),
+      ...options,
+    });
   }
 
   const commands = async (run: { doubleEnv: Record<string, string> }) =>
@@ -166,15 +175,10 @@ describe('tf-apply end to end', () => {
   });
 
   it('applies after merge from the pull request run, and marks the plan comment applied', async () => {
-    const { workspace, pr, plan } = await planPullRequest({ headSha: 'c0ffee00000000000000000000000000000000c3' });
-    const mergeSha = merge(pr.number);
+    const planned = await planPullRequest({ headSha: 'c0ffee00000000000000000000000000000000c3' });
+    const { pr, plan } = planned;
     world.github.seedReview(REPOSITORY, pr.number, { user: 'hubot', state: 'APPROVED' });
-    const apply = await step('tf-apply', {
-      workspace,
-      job: world.artifacts.newJob(), // the push run: no artifact of its own
-      event: pushEvent(mergeSha),
-      inputs: { 'require-pr-approval': 'true' },
-    });
+    const apply = await applyMerged(planned, { inputs: { 'require-pr-approval': 'true' } });
     assert.equal(apply.main.exitCode, 0, apply.main.log);
     assert.equal(apply.main.outputs['plan-digest'], plan.main.outputs['plan-digest']);
     assert.match(apply.main.summary, new RegExp(`the head of #${pr.number}, merged as`));
@@ -186,16 +190,11 @@ describe('tf-apply end to end', () => {
   });
 
   it('refuses without an approval from someone other than the author', async () => {
-    const { workspace, pr } = await planPullRequest({ headSha: 'c0ffee00000000000000000000000000000000d4' });
-    const mergeSha = merge(pr.number);
+    const planned = await planPullRequest({ headSha: 'c0ffee00000000000000000000000000000000d4' });
+    const { pr } = planned;
     world.github.seedReview(REPOSITORY, pr.number, { user: 'octocat', state: 'APPROVED' }); // the author
     world.github.seedReview(REPOSITORY, pr.number, { user: 'hubot', state: 'APPROVED', commitId: 'a'.repeat(40) });
-    const apply = await step('tf-apply', {
-      workspace,
-      job: world.artifacts.newJob(),
-      event: pushEvent(mergeSha),
-      inputs: { 'require-pr-approval': 'true' },
-    });
+    const apply = await applyMerged(planned, { inputs: { 'require-pr-approval': 'true' } });
     await assertRefused(apply, 'approval-missing', /has no approving review of commit `c0ffee0`/);
     const comment = planComment(pr.number);
     assert.equal(comment?.marker?.status, 'apply-failed');
@@ -319,14 +318,9 @@ describe('tf-apply end to end', () => {
   });
 
   it('replan-and-compare applies a new plan equal to the reviewed one', async () => {
-    const { workspace, pr, plan } = await planPullRequest({ headSha: 'c0ffee00000000000000000000000000000000e5' });
-    const mergeSha = merge(pr.number);
-    const apply = await step('tf-apply', {
-      workspace,
-      job: world.artifacts.newJob(),
-      event: pushEvent(mergeSha),
-      inputs: { mode: 'replan-and-compare', version: VERSION },
-    });
+    const planned = await planPullRequest({ headSha: 'c0ffee00000000000000000000000000000000e5' });
+    const { pr, plan } = planned;
+    const apply = await applyMerged(planned, { inputs: { mode: 'replan-and-compare', version: VERSION } });
     assert.equal(apply.main.exitCode, 0, apply.main.log);
     assert.equal(apply.main.outputs['plan-digest'], plan.main.outputs['plan-digest']);
     const calls = await commands(apply);
@@ -336,12 +330,8 @@ describe('tf-apply end to end', () => {
   });
 
   it('replan-and-compare refuses a new plan that differs, and shows what differs', async () => {
-    const { workspace, pr } = await planPullRequest({ headSha: 'c0ffee00000000000000000000000000000000f6' });
-    const mergeSha = merge(pr.number);
-    const apply = await step('tf-apply', {
-      workspace,
-      job: world.artifacts.newJob(),
-      event: pushEvent(mergeSha),
+    const planned = await planPullRequest({ headSha: 'c0ffee00000000000000000000000000000000f6' });
+    const apply = await applyMerged(planned, {
       inputs: { mode: 'replan-and-compare', version: VERSION },
       scenario: 'basic_list_update', // the infrastructure moved on since the review
     });

@@ -38,6 +38,21 @@ export interface PlanReport {
   summaryUrl?: string;
 }
 
+/** A report's identity: the stack, the commit and the run. tf-plan and tf-apply fill in the rest. */
+export function stackReport(
+  stack: { workingDirectory: string; workspace: string; label: string; tool: PlanReport['tool'] },
+  context: { commitSha: string; runUrl: string },
+): Pick<PlanReport, 'workingDirectory' | 'workspace' | 'label' | 'tool' | 'commitSha' | 'runUrl'> {
+  return {
+    workingDirectory: stack.workingDirectory,
+    workspace: stack.workspace,
+    ...(stack.label ? { label: stack.label } : {}),
+    tool: stack.tool,
+    commitSha: context.commitSha,
+    runUrl: context.runUrl,
+  };
+}
+
 const GROUPS: { action: ResourceAction | 'moved' | 'imported'; title: string; icon: string }[] = [
   { action: 'delete', title: 'Destroy', icon: '🗑️' },
   { action: 'replace', title: 'Replace', icon: '♻️' },

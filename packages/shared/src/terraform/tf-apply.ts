@@ -15,7 +15,7 @@ import { locatePlanBundle } from './plan-locate.ts';
 import type { TerraformCli } from './cli.ts';
 import { decryptPlanBundle, readPlanBundle } from './plan-bundle.ts';
 import { planDigest } from './plan-digest.ts';
-import { renderPlanComment } from './plan-markdown.ts';
+import { renderPlanComment, stackReport } from './plan-markdown.ts';
 import { readPlanMarker, restampPlanBody, sameStack, type PlanMarker } from './plan-marker.ts';
 import { maskPlan, maskText } from './plan-mask.ts';
 import { summarizePlan } from './plan-summary.ts';
@@ -83,12 +83,7 @@ export async function runTfApply(settings: TfApplySettings, deps: TfApplyDeps): 
   const workDir = path.join(tfPlanWorkDir(deps.runnerTemp), 'apply');
   const secrets = [...deps.secrets];
   const report: ApplyReport = {
-    workingDirectory: settings.workingDirectory,
-    workspace: settings.workspace,
-    ...(settings.label ? { label: settings.label } : {}),
-    tool: settings.tool,
-    commitSha: context.commitSha,
-    runUrl: context.runUrl,
+    ...stackReport(settings, context),
     mode: settings.mode,
     checks: [],
     applied: false,

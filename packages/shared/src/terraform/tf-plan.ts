@@ -13,7 +13,7 @@ import type { TerraformCli } from './cli.ts';
 import { reportDiagnostics } from './diagnostics.ts';
 import { writePlanBundle } from './plan-bundle.ts';
 import { planDigest } from './plan-digest.ts';
-import { renderPlanComment, renderPlanSummary, type PlanReport } from './plan-markdown.ts';
+import { renderPlanComment, renderPlanSummary, stackReport, type PlanReport } from './plan-markdown.ts';
 import { outdatedPlanBody, readPlanMarker, renderPlanMarker, sameStack, type PlanMarker } from './plan-marker.ts';
 import { maskPlan, maskText } from './plan-mask.ts';
 import { summarizePlan } from './plan-summary.ts';
@@ -65,12 +65,7 @@ export async function runTfPlan(settings: TfPlanSettings, deps: TfPlanDeps): Pro
   const { context } = deps;
   const artifactName = planArtifactName(settings);
   const report: PlanReport = {
-    workingDirectory: settings.workingDirectory,
-    workspace: settings.workspace,
-    ...(settings.label ? { label: settings.label } : {}),
-    tool: settings.tool,
-    commitSha: context.commitSha,
-    runUrl: context.runUrl,
+    ...stackReport(settings, context),
     summaryUrl: `${context.runUrl}#summary`,
   };
   // The runner masks logs and summaries, not what is posted through the API:
