@@ -13,6 +13,7 @@ const RUNS = 15;
 const REFUSED_INPUTS: Record<string, Record<string, string>> = {
   'smoke-test': {}, // no URL
   'tf-plan': { INPUT_TOOL: 'none' },
+  'drift-detect': { INPUT_TOOL: 'none' },
   'tf-apply': { INPUT_TOOL: 'none' },
 };
 

@@ -6,7 +6,12 @@ import { startArtifactServiceFake, type ArtifactServiceFake } from '../fakes/art
 import { FAKE_GITHUB_TOKEN, startGitHubApiFake, type GitHubApiFake } from '../fakes/github-api.ts';
 import { runAction, type ActionEvent, type ActionRun, type RunActionOptions } from '../harness/run-action.ts';
 import { webhookPayload } from '../harness/webhooks.ts';
-import { installTerraformDouble, scenarioDir, type TerraformDoubleOptions } from '../terraform-double/index.ts';
+import {
+  installTerraformDouble,
+  scenarioDir,
+  setDirectoryKnobs,
+  type TerraformDoubleOptions,
+} from '../terraform-double/index.ts';
 
 // The world a Terraform action runs in during end-to-end tests: the GitHub API
 // and artifact service fakes, a checkout with a stack, and the Terraform CLI
@@ -21,6 +26,11 @@ export interface TerraformWorld {
   close(): Promise<void>;
   /** A checkout holding `stack` with the scenario's main.tf. */
   checkout(stack: string, scenario: string): Promise<string>;
+  /**
+   * A checkout holding several stacks, each answered by the double as its
+   * options say (its own scenario, a failing plan: see setStackDouble).
+   */
+  checkoutStacks(stacks: Record<string, StackDouble>): Promise<string>;
   /** A pull request in the fake, and its real webhook payload. */
   pullRequest(options?: { fork?: boolean; headSha?: string }): { number: number; event: ActionEvent };
   run(
@@ -49,6 +59,15 @@ export async function startTerraformWorld(): Promise<TerraformWorld> {
       await cp(path.join(scenarioDir(scenario), 'main.tf'), path.join(checkout, stack, 'main.tf')).catch(() =>
         writeFile(path.join(checkout, stack, 'main.tf'), 'terraform {}\n'),
       );
+      return checkout;
+    },
+    async checkoutStacks(stacks) {
+      const checkout = await mkdtemp(path.join(dir, 'checkout-'));
+      for (const [stack, double] of Object.entries(stacks)) {
+        await mkdir(path.join(checkout, stack), { recursive: true });
+        await writeFile(path.join(checkout, stack, 'main.tf'), 'terraform {}\n');
+        await setStackDouble(checkout, stack, double);
+      }
       return checkout;
     },
     pullRequest({ fork = false, headSha = 'c0ffee0000000000000000000000000000000001' } = {}) {
@@ -85,6 +104,14 @@ export async function startTerraformWorld(): Promise<TerraformWorld> {
       return Object.assign(run, { doubleEnv });
     },
   };
+}
+
+/** How the double answers in one stack directory: its scenario, and knobs such as `planError`. */
+export type StackDouble = Omit<TerraformDoubleOptions, 'version'> & { scenario: string };
+
+/** Makes the double answer commands in `stack` of `checkout` as `double` says, from now on. */
+export async function setStackDouble(checkout: string, stack: string, double: StackDouble): Promise<void> {
+  await setDirectoryKnobs(path.join(checkout, stack), double);
 }
 
 /** A scenario directory for the double with a synthetic plan of `count` resources. */

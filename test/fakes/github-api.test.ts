@@ -416,6 +416,21 @@ test('a write that meets a 500 is retried: the comment is created once', async (
   assert.equal(fake.comments(REPO, 1).length, 1);
 });
 
+test('a fault after handling makes the change and loses the answer', async (t) => {
+  const { fake, octokit } = await setup(t);
+  fake.injectFault('POST /repos/*/*/issues', { kind: 'status', status: 502, afterHandling: true });
+  fake.injectFault('POST /repos/*/*/issues', { kind: 'drop', afterHandling: true });
+  const { status } = await failure(octokit.rest.issues.create({ owner, repo, title: 'x', request: { retries: 0 } }));
+  assert.equal(status, 502);
+  assert.equal(fake.issues(REPO).length, 1, 'created although the client saw a 502');
+  await failure(octokit.rest.issues.create({ owner, repo, title: 'y', request: { retries: 0 } }));
+  assert.deepEqual(statuses(fake, 'POST /repos/*/*/issues'), [502, 'drop']);
+  assert.deepEqual(
+    fake.issues(REPO).map((i) => i.title),
+    ['x', 'y'],
+  );
+});
+
 test('a persistent 500 fails with its status after the retry limit', async (t) => {
   const { fake, octokit } = await setup(t, { retries: 2 });
   fake.injectFault('* /repos/**', { kind: 'status', status: 500 }, Infinity);

@@ -79,6 +79,12 @@ export async function installTerraformDouble(
     TF_DOUBLE_HOME: dir,
     TF_DOUBLE_LOG: logFile,
   };
+  return { ...env, ...doubleKnobs(options) };
+}
+
+/** The TF_DOUBLE_* variables that stand for `options`. */
+function doubleKnobs(options: TerraformDoubleOptions): Record<string, string> {
+  const env: Record<string, string> = {};
   if (options.scenario) {
     env.TF_DOUBLE_SCENARIO = path.isAbsolute(options.scenario) ? options.scenario : scenarioDir(options.scenario);
   }
@@ -90,6 +96,20 @@ export async function installTerraformDouble(
   if (options.backend) env.TF_DOUBLE_BACKEND = options.backend;
   if (options.lockHolder) env.TF_DOUBLE_LOCK_WHO = options.lockHolder;
   return env;
+}
+
+/**
+ * Gives one stack directory its own knobs (a `.double-env` file there), over
+ * the process environment, for commands run in it: stacks of one process can
+ * then plan different scenarios, or fail. Replaces the directory's earlier
+ * knobs; `version` cannot be set per directory.
+ */
+export async function setDirectoryKnobs(stackDir: string, options: Omit<TerraformDoubleOptions, 'version'>) {
+  const knobs = { TF_DOUBLE_PLAN_ERROR: '', ...doubleKnobs(options) };
+  const text = Object.entries(knobs)
+    .map(([key, value]) => `${key}=${value}\n`)
+    .join('');
+  await writeFile(path.join(stackDir, '.double-env'), text);
 }
 
 /** The invocations so far, from the call log of the environment installTerraformDouble returned. */

@@ -555,6 +555,19 @@ function logCall(args, cwd) {
   appendFileSync(env.TF_DOUBLE_LOG, `${JSON.stringify(record)}\n`);
 }
 
+// A stack directory may hold a `.double-env` file of TF_DOUBLE_* knobs
+// (`KEY=VALUE` lines) that override the environment for commands run there,
+// so that the stacks of one process (drift-detect's) can have different
+// outcomes. The tool and version are fixed per process and not read from it.
+function applyDirectoryKnobs(cwd) {
+  const file = path.join(cwd, '.double-env');
+  if (!existsSync(file)) return;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const match = /^\s*(TF_DOUBLE_[A-Z_]+)=(.*)$/.exec(line);
+    if (match && match[1] !== 'TF_DOUBLE_TOOL' && match[1] !== 'TF_DOUBLE_VERSION') env[match[1]] = match[2].trim();
+  }
+}
+
 async function main(argv) {
   let args = [...argv];
   let cwd = process.cwd();
@@ -566,6 +579,7 @@ async function main(argv) {
     else if (/^--?(v|version)$/.test(arg)) args = ['version', ...args];
     else doubleError(`global option ${arg} is not simulated`);
   }
+  applyDirectoryKnobs(cwd);
   logCall(argv, cwd);
   const delay = Number(env.TF_DOUBLE_DELAY_MS || 0);
   if (delay > 0) await sleep(delay);

@@ -5,7 +5,13 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { EQUIVALENCE_FIXTURES, installTerraformDouble, readDoubleCalls, type TerraformDoubleOptions } from './index.ts';
+import {
+  EQUIVALENCE_FIXTURES,
+  installTerraformDouble,
+  readDoubleCalls,
+  setDirectoryKnobs,
+  type TerraformDoubleOptions,
+} from './index.ts';
 
 // The double's own fidelity: the texts and exit codes that the CLI runner's
 // tests do not reach, checked against what Terraform and OpenTofu print.
@@ -173,6 +179,16 @@ flag, but this is not recommended.
       }),
     );
     for (const [scenario, code] of codes) assert.equal(code, scenario === 'drift_refresh_only' ? 0 : 2, scenario);
+  });
+
+  it("lets a directory's .double-env choose its own scenario and failure over the process environment", async () => {
+    const { cwd, run } = await workdir({ scenario: 'basic_list_update', planError: true });
+    await setDirectoryKnobs(cwd, { scenario: 'drift_refresh_only' });
+    await run('terraform', ['init']);
+    assert.equal((await run('terraform', ['plan', '-refresh-only', '-detailed-exitcode', '-out=p'])).code, 2);
+    assert.equal((await run('terraform', ['plan', '-detailed-exitcode', '-out=p'])).code, 0);
+    await setDirectoryKnobs(cwd, { scenario: 'no_changes', planError: true });
+    assert.match((await run('terraform', ['plan', '-no-color'])).stderr, /^\nError: /);
   });
 });
 

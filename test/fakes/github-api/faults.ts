@@ -1,9 +1,11 @@
 // Faults a test programs per route and count, served before the request is
-// handled, so that the real client meets them.
+// handled, so that the real client meets them. A server error or a dropped
+// connection can instead come after the request was handled (`afterHandling`):
+// the change is made and the answer lost, as when GitHub times out late.
 
 export type Fault =
   /** A server error: 500, 502, 503, ... */
-  | { kind: 'status'; status: number; message?: string }
+  | { kind: 'status'; status: number; message?: string; afterHandling?: boolean }
   /** The primary rate limit: `x-ratelimit-remaining: 0`, reset and `retry-after` that many seconds ahead. */
   | { kind: 'rate-limit'; status?: 403 | 429; retryAfterSeconds: number }
   /** The secondary rate limit: GitHub's message, `retry-after` when given. */
@@ -11,7 +13,7 @@ export type Fault =
   /** A slow response: waits, then answers normally. */
   | { kind: 'delay'; ms: number }
   /** A dropped connection: the socket is destroyed without a response. */
-  | { kind: 'drop' };
+  | { kind: 'drop'; afterHandling?: boolean };
 
 export interface InjectedFault {
   readonly route: string;

@@ -67,16 +67,21 @@ export async function startApiServer(
       at: Date.now(),
     };
     log.push(entry);
-    const send = (response: RouteResponse) => {
-      entry.status = response.status;
-      respond(res, response);
-    };
-
     const fault = faults.take(entry.method, entry.path);
     if (fault) entry.fault = fault.kind;
-    if (fault?.kind === 'drop') return void req.socket.destroy();
-    if (fault?.kind === 'delay') await sleep(fault.ms);
-    else if (fault) return send(faultResponse(fault, state));
+    const late = (fault?.kind === 'status' || fault?.kind === 'drop') && fault.afterHandling === true;
+    const send = (response: RouteResponse) => {
+      if (late && fault.kind === 'drop') return void req.socket.destroy();
+      const sent = late && fault.kind === 'status' ? faultResponse(fault, state) : response;
+      entry.status = sent.status;
+      respond(res, sent);
+    };
+
+    if (!late) {
+      if (fault?.kind === 'drop') return void req.socket.destroy();
+      if (fault?.kind === 'delay') await sleep(fault.ms);
+      else if (fault) return send(faultResponse(fault, state));
+    }
 
     const found = findRoute(routes, entry.method, entry.path);
     const isPublic = found?.route.public ?? false;

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import * as core from '@actions/core';
 import { createTerraformCli, type CommandRunner, type TerraformCli } from './cli.ts';
-import { setupTerraform } from './install.ts';
+import { setupTerraform, type SetupTerraformOptions, type SetupTerraformResult } from './install.ts';
 import type { TerraformSettings } from './terraform-inputs.ts';
+import { findVersionConstraint } from './version-sources.ts';
 
 // A stack made ready for plan or apply, the same way in every Terraform
 // action: the right version installed, `init` with the backend settings, the
@@ -26,6 +27,8 @@ export interface PrepareStackOptions {
   stage?: StageRunner;
   /** How Terraform is run (default: spawned, its output streamed to the log). */
   exec?: CommandRunner;
+  /** Makes the binary available (default: setupTerraform); `sharedSetup()` lets concurrent stacks share one install. */
+  setup?: (options: SetupTerraformOptions) => Promise<SetupTerraformResult>;
 }
 
 export interface PreparedStack {
@@ -43,8 +46,9 @@ export async function prepareStack(
 ): Promise<PreparedStack> {
   const stage = options.stage ?? logGroupStage;
   const stackDir = path.resolve(options.workspaceRoot, location.workingDirectory);
+  const setup = options.setup ?? setupTerraform;
   const installed = await stage(`Set up ${terraform.tool}`, () =>
-    setupTerraform({
+    setup({
       tool: terraform.tool,
       versionInput: terraform.version,
       mirrorUrl: terraform.mirrorUrl,
@@ -62,4 +66,29 @@ export async function prepareStack(
   await stage('init', () => cli.init({ backendConfig: terraform.backendConfig, pluginCacheDir }));
   await stage('workspace', () => cli.selectWorkspace(location.workspace));
   return { cli, version: installed.version, stackDir };
+}
+
+/**
+ * A setup that installs each tool, version constraint and mirror once,
+ * however many stacks ask for it at the same time: concurrent installs of one
+ * version would each download it and race in the tool cache. Installs run one
+ * at a time, each in its own log group, so that their lines stay together.
+ */
+export function sharedSetup(
+  setup: (options: SetupTerraformOptions) => Promise<SetupTerraformResult> = setupTerraform,
+): (options: SetupTerraformOptions) => Promise<SetupTerraformResult> {
+  const installs = new Map<string, Promise<SetupTerraformResult>>();
+  let queue: Promise<unknown> = Promise.resolve();
+  return async (options) => {
+    const wanted = await findVersionConstraint(options);
+    const key = JSON.stringify([options.tool, options.mirrorUrl ?? '', wanted?.constraint ?? '']);
+    let install = installs.get(key);
+    if (!install) {
+      const title = `Set up ${options.tool}${wanted ? ` ${wanted.constraint}` : ''}`;
+      install = queue.then(() => core.group(title, () => setup(options)));
+      queue = install.catch(() => undefined);
+      installs.set(key, install);
+    }
+    return install;
+  };
 }
