@@ -72,7 +72,8 @@ export interface TfApplyResult {
 interface ReadyPlan {
   cli: TerraformCli;
   planFile: string;
-  jsonText: string;
+  /** The plan's JSON, parsed once: big plans take long to parse. */
+  plan: JsonPlan;
   digest: string;
   textPlan?: string;
 }
@@ -110,7 +111,7 @@ export async function runTfApply(settings: TfApplySettings, deps: TfApplyDeps): 
         : await readyByReplanning(settings, deps, report, { pull, reviewed, workDir });
     report.digest = ready.digest;
 
-    const masked = maskPlan(JSON.parse(ready.jsonText) as JsonPlan, { patterns: settings.maskPatterns });
+    const masked = maskPlan(ready.plan, { patterns: settings.maskPatterns });
     masked.secrets.forEach(maskSecret);
     secrets.push(...masked.secrets);
     report.summary = summarizePlan(masked.plan);
@@ -208,8 +209,8 @@ async function readyFromArtifact(
   });
   report.toolVersion = version;
   const clear = await decryptPlanBundle(located.dir, settings.encryptionKey, path.join(found.workDir, 'clear'));
-  const jsonText = await readFile(clear.json, 'utf8');
-  const digest = planDigest(JSON.parse(jsonText) as JsonPlan);
+  const plan = JSON.parse(await readFile(clear.json, 'utf8')) as JsonPlan;
+  const digest = planDigest(plan);
   if (digest !== metadata.planDigest) {
     throw new ActionError(
       `The plan's JSON has digest ${digest.slice(0, 12)}, and metadata.json records ${metadata.planDigest.slice(0, 12)}: the bundle was altered. Plan again.`,
@@ -217,7 +218,7 @@ async function readyFromArtifact(
     );
   }
   const textPlan = await readFile(path.join(located.dir, 'plan.txt'), 'utf8').catch(() => undefined);
-  return { cli, planFile: clear.plan, jsonText, digest, ...(textPlan !== undefined ? { textPlan } : {}) };
+  return { cli, planFile: clear.plan, plan, digest, ...(textPlan !== undefined ? { textPlan } : {}) };
 }
 
 /** Plans again and goes on only when the new plan is the reviewed one. */
@@ -256,11 +257,11 @@ async function readyByReplanning(
       lockTimeout: settings.lockTimeout,
     }),
   );
-  const jsonText = await cli.showJson(planFile);
-  const digest = planDigest(JSON.parse(jsonText) as JsonPlan);
+  const plan = JSON.parse(await cli.showJson(planFile)) as JsonPlan;
+  const digest = planDigest(plan);
   const textPlan = await cli.showText(planFile);
   if (digest !== reviewedDigest) {
-    const masked = maskPlan(JSON.parse(jsonText) as JsonPlan, { patterns: settings.maskPatterns });
+    const masked = maskPlan(plan, { patterns: settings.maskPatterns });
     masked.secrets.forEach(maskSecret);
     const summary = summarizePlan(masked.plan);
     report.summary = summary;
@@ -274,7 +275,7 @@ async function readyByReplanning(
     );
   }
   report.checks.push({ check: 'Approved digest', detail: `the new plan equals ${report.planSource}` });
-  return { cli, planFile, jsonText, digest, textPlan };
+  return { cli, planFile, plan, digest, textPlan };
 }
 
 interface PullRequestInfo extends AppliedPullRequest {
