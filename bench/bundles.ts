@@ -15,6 +15,7 @@ const REFUSED_INPUTS: Record<string, Record<string, string>> = {
   'tf-plan': { INPUT_TOOL: 'none' },
   'drift-detect': { INPUT_TOOL: 'none' },
   'tf-apply': { INPUT_TOOL: 'none' },
+  'docker-publish': {}, // no image
 };
 
 function timeProcess(args: string[], env: Record<string, string>): Promise<number> {

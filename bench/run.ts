@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark of the suite, each printing a table.
 // Speed targets are read here, never asserted by timed tests.
 import { benchBundles } from './bundles.ts';
+import { benchDockerPublish } from './docker-publish.ts';
 import { benchDriftDetect } from './drift-detect.ts';
 import { benchPlanModel } from './plan-model.ts';
 import { benchSmokeTest } from './smoke-test.ts';
@@ -10,3 +11,4 @@ await benchBundles();
 await benchSmokeTest();
 await benchPlanModel();
 await benchDriftDetect();
+await benchDockerPublish();

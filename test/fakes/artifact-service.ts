@@ -19,6 +19,7 @@ import {
   type TwirpMethod,
 } from './artifact-service/twirp.ts';
 import type { GitHubApiFake } from './github-api.ts';
+import { FaultQueue, ServerTimers, type InjectedFault } from './fault-queue.ts';
 
 // A fake of what @actions/artifact talks to in a job, over real HTTP on
 // loopback, so that the real client runs: the results service's Twirp
@@ -43,13 +44,7 @@ export type ArtifactFault =
   /** A dropped connection: the request is read, then the socket destroyed. */
   | { kind: 'drop' };
 
-export interface InjectedArtifactFault {
-  readonly operation: ArtifactOperation;
-  readonly fault: ArtifactFault;
-  /** Matching requests still to meet the fault. */
-  readonly remaining: number;
-  cancel(): void;
-}
+export type InjectedArtifactFault = InjectedFault<ArtifactFault> & { readonly operation: ArtifactOperation };
 
 export interface ArtifactRequest {
   operation: ArtifactOperation | undefined;
@@ -100,19 +95,13 @@ export interface ArtifactServiceFake {
   close(): Promise<void>;
 }
 
-interface FaultRule {
-  operation: ArtifactOperation;
-  fault: ArtifactFault;
-  remaining: number;
-}
-
 export async function startArtifactServiceFake(): Promise<ArtifactServiceFake> {
   const store = new ArtifactStore();
   const tokens = new RuntimeTokens();
   const log: ArtifactRequest[] = [];
   // Faults by operation, not by path: a block and a block list share a path.
-  let rules: FaultRule[] = [];
-  const timers = new Set<NodeJS.Timeout>();
+  const faults = new FaultQueue<ArtifactOperation, ArtifactFault>();
+  const timers = new ServerTimers();
   let url = '';
 
   const signedUrl = (artifact: StoredArtifact, access: 'upload' | 'download') => {
@@ -147,10 +136,10 @@ export async function startArtifactServiceFake(): Promise<ArtifactServiceFake> {
     };
     const sendBlob = (response: BlobResponse) => send(response.status, response.headers, response.body);
 
-    const fault = operation && takeFault(operation);
+    const fault = operation && faults.take(operation);
     if (fault) entry.fault = fault.kind;
     if (fault?.kind === 'drop') return void req.socket.destroy();
-    if (fault?.kind === 'delay') await sleep(fault.ms);
+    if (fault?.kind === 'delay') await timers.sleep(fault.ms);
     else if (fault) {
       const message = fault.message ?? 'The server is busy.';
       if (isTwirpMethod(twirpMethod)) return sendTwirp(fault.status, { code: twirpCodeOf(fault.status), msg: message });
@@ -182,24 +171,6 @@ export async function startArtifactServiceFake(): Promise<ArtifactServiceFake> {
         store,
       ),
     );
-  }
-
-  function takeFault(operation: ArtifactOperation): ArtifactFault | undefined {
-    const rule = rules.find((r) => r.remaining > 0 && r.operation === operation);
-    if (!rule) return undefined;
-    rule.remaining -= 1;
-    rules = rules.filter((r) => r.remaining > 0);
-    return rule.fault;
-  }
-
-  function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        resolve();
-      }, ms);
-      timers.add(timer);
-    });
   }
 
   const server = createServer((req, res) => {
@@ -234,30 +205,9 @@ export async function startArtifactServiceFake(): Promise<ArtifactServiceFake> {
     clearRequests: () => {
       log.length = 0;
     },
-    injectFault: (operation, fault, times = 1) => {
-      const rule: FaultRule = { operation, fault, remaining: times };
-      rules.push(rule);
-      return {
-        operation,
-        fault,
-        get remaining() {
-          return rule.remaining;
-        },
-        cancel: () => {
-          rule.remaining = 0;
-        },
-      };
-    },
-    clearFaults: () => {
-      rules = [];
-    },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    injectFault: (operation, fault, times = 1) => Object.assign(faults.inject(operation, fault, times), { operation }),
+    clearFaults: () => faults.clear(),
+    close: () => timers.closeServer(server),
   };
 }
 

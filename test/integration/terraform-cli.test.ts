@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { createTerraformCli, spawnRunner, type TerraformCli } from '@iac-actions/shared/terraform/cli.ts';
+import { createTerraformCli, type TerraformCli } from '@iac-actions/shared/terraform/cli.ts';
+import { spawnRunner } from '@iac-actions/shared/util/command.ts';
 import {
   installTerraformDouble,
   readDoubleCalls,

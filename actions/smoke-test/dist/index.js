@@ -67504,7 +67504,7 @@ function invalidInput(name, problem) {
 /* harmony export */   gM: () => (/* binding */ readYaml),
 /* harmony export */   l8: () => (/* binding */ readMap)
 /* harmony export */ });
-/* unused harmony exports readInput, readRequired, readSecret, parseBoolean, parseDurationInput, parseInteger, readChoice, parseList, parseYamlInput, parseMapInput */
+/* unused harmony exports readInput, readRequired, readSecret, parseBoolean, parseDurationInput, parseInteger, readChoice, parseList, parseYamlInput, parseMapInput, readKeyValues, parseKeyValues */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5926);
 /* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3483);
 /* harmony import */ var _action_error_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2935);
@@ -67622,6 +67622,25 @@ function parseMapInput(name, text) {
         throw (0,_action_error_js__WEBPACK_IMPORTED_MODULE_2__/* .invalidInput */ .a)(name, 'must be a mapping of keys to values, e.g. `key: value` on each line.');
     }
     return value;
+}
+/**
+ * `KEY=VALUE` lines (build args, labels, secrets), as docker's own flags take
+ * them: the value is everything after the first `=`, kept verbatim.
+ */
+function readKeyValues(name) {
+    return parseKeyValues(name, readInput(name));
+}
+function parseKeyValues(name, text) {
+    const pairs = {};
+    parseList(text).forEach((line, index) => {
+        const at = line.indexOf('=');
+        const key = at > 0 ? line.slice(0, at).trim() : '';
+        // The line itself is not quoted: it may hold a secret's value.
+        if (!key)
+            throw invalidInput(name, `line ${index + 1} is not KEY=VALUE; write one KEY=VALUE per line`);
+        pairs[key] = line.slice(at + 1);
+    });
+    return pairs;
 }
 
 

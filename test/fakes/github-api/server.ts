@@ -13,6 +13,7 @@ import { findRoute, type Route, type RouteResponse } from './router.ts';
 import { RATE_LIMIT } from './routes-meta.ts';
 import type { FakeState } from './state.ts';
 import { GITHUB_ACTIONS_BOT } from './users.ts';
+import { ServerTimers } from '../fault-queue.ts';
 
 export interface LoggedRequest {
   method: string;
@@ -43,15 +44,7 @@ export async function startApiServer(
   faults: FaultPlan,
   log: LoggedRequest[],
 ): Promise<ApiServer> {
-  const timers = new Set<NodeJS.Timeout>();
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        resolve();
-      }, ms);
-      timers.add(timer);
-    });
+  const timers = new ServerTimers();
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
@@ -79,7 +72,7 @@ export async function startApiServer(
 
     if (!late) {
       if (fault?.kind === 'drop') return void req.socket.destroy();
-      if (fault?.kind === 'delay') await sleep(fault.ms);
+      if (fault?.kind === 'delay') await timers.sleep(fault.ms);
       else if (fault) return send(faultResponse(fault, state));
     }
 
@@ -122,13 +115,7 @@ export async function startApiServer(
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => timers.closeServer(server),
   };
 }
 

@@ -5,6 +5,7 @@ import {
   parseDurationInput,
   parseInteger,
   parseList,
+  parseKeyValues,
   parseMapInput,
   parseYamlInput,
   readBoolean,
@@ -368,5 +369,23 @@ describe('readSecret', () => {
     );
     assert.equal(blank.result, '');
     assert.deepEqual(blank.lines, []);
+  });
+});
+
+describe('parseKeyValues', () => {
+  it('splits each line at its first =, keeping the value verbatim', () => {
+    assert.deepEqual(parseKeyValues('build-args', 'VERSION=1.2\nQUERY=a=b&c="d e"\n# note\nEMPTY='), {
+      VERSION: '1.2',
+      QUERY: 'a=b&c="d e"',
+      EMPTY: '',
+    });
+  });
+
+  it('refuses a line without a key, without quoting it', () => {
+    assert.throws(
+      () => parseKeyValues('secrets', 'token=abc\nhunter2'),
+      invalidInputError("Input 'secrets' line 2 is not KEY=VALUE; write one KEY=VALUE per line"),
+    );
+    assert.throws(() => parseKeyValues('labels', '=x'), invalidInputError(/line 1 is not KEY=VALUE/));
   });
 });

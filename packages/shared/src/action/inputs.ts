@@ -125,3 +125,23 @@ export function parseMapInput(name: string, text: string): Record<string, unknow
   }
   return value as Record<string, unknown>;
 }
+
+/**
+ * `KEY=VALUE` lines (build args, labels, secrets), as docker's own flags take
+ * them: the value is everything after the first `=`, kept verbatim.
+ */
+export function readKeyValues(name: string): Record<string, string> {
+  return parseKeyValues(name, readInput(name));
+}
+
+export function parseKeyValues(name: string, text: string): Record<string, string> {
+  const pairs: Record<string, string> = {};
+  parseList(text).forEach((line, index) => {
+    const at = line.indexOf('=');
+    const key = at > 0 ? line.slice(0, at).trim() : '';
+    // The line itself is not quoted: it may hold a secret's value.
+    if (!key) throw invalidInput(name, `line ${index + 1} is not KEY=VALUE; write one KEY=VALUE per line`);
+    pairs[key] = line.slice(at + 1);
+  });
+  return pairs;
+}

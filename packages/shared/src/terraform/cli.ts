@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { ActionError } from '../action/action-error.ts';
+import { childEnv, spawnRunner, type CommandResult, type CommandRunner } from '../util/command.ts';
+import { SecretFiles } from '../util/secret-files.ts';
 import type { TerraformDiagnostic } from './diagnostics.ts';
 import { describeStateLock, parseStateLockError } from './state-lock.ts';
 
@@ -12,65 +12,6 @@ import { describeStateLock, parseStateLockError } from './state-lock.ts';
 // same environment, its output streamed to the log (the caller groups it)
 // while being captured, and every failure turned into an ActionError that
 // says what failed and why.
-
-export interface CommandOptions {
-  cwd: string;
-  env: Record<string, string>;
-  /** Stream the output to the log. Off for big or secret outputs (JSON plan, state, outputs). */
-  echo: boolean;
-}
-
-export interface CommandResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs one process to completion. Tests pass their own to see the calls. */
-export type CommandRunner = (
-  command: string,
-  args: readonly string[],
-  options: CommandOptions,
-) => Promise<CommandResult>;
-
-/**
- * The default runner: node's spawn, output kept as Buffer chunks and decoded
- * once at the end, so that `show -json` of a big plan (tens of MB on one line)
- * costs linear time. @actions/exec cannot do this: it re-scans its whole
- * pending line on every chunk, and a 50 MB single-line JSON took 25 s there
- * (100 MB: 110 s) against 0.25 s here. The log line of the command mimics
- * @actions/exec's `[command]` line that users know.
- */
-export function spawnRunner(log: NodeJS.WritableStream = process.stdout): CommandRunner {
-  return (command, args, options) =>
-    new Promise((resolve, reject) => {
-      log.write(`[command]${command} ${args.join(' ')}\n`);
-      const child = spawn(command, [...args], {
-        cwd: options.cwd,
-        env: options.env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const stdout: Buffer[] = [];
-      const stderr: Buffer[] = [];
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout.push(chunk);
-        if (options.echo) log.write(chunk);
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr.push(chunk);
-        if (options.echo) log.write(chunk);
-      });
-      child.on('error', reject);
-      child.on('close', (code, signal) => {
-        const errorText = Buffer.concat(stderr).toString('utf8');
-        resolve({
-          exitCode: code ?? 1,
-          stdout: Buffer.concat(stdout).toString('utf8'),
-          stderr: signal ? `${errorText}\n(${path.basename(command)} was stopped by ${signal})` : errorText,
-        });
-      });
-    });
-}
 
 export interface TerraformCliOptions {
   /** `terraform`, `tofu`, or the path of one. */
@@ -172,7 +113,7 @@ export function createTerraformCli(options: TerraformCliOptions): TerraformCli {
     { echo, reason, extraEnv = {} }: { echo: boolean; reason: string; extraEnv?: Record<string, string> },
   ): Promise<CommandResult> {
     const env = {
-      ...definedEnv(process.env),
+      ...childEnv(process.env),
       ...options.env,
       ...extraEnv,
       // Terraform leaves out hints to type follow-up commands, and never waits for input.
@@ -417,50 +358,6 @@ function hclString(value: string): string {
     // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return `"${escaped}"`;
-}
-
-// Files that hold secrets for one command: 0600, created exclusively under
-// RUNNER_TEMP (which the runner wipes after the job), removed after the command.
-class SecretFiles {
-  readonly #dir: string;
-  readonly #paths: string[] = [];
-
-  constructor(dir: string) {
-    this.#dir = dir;
-  }
-
-  async write(prefix: string, suffix: string, content: string): Promise<string> {
-    await mkdir(this.#dir, { recursive: true });
-    const file = path.join(this.#dir, `${prefix}-${randomBytes(8).toString('hex')}${suffix}`);
-    const handle = await open(file, 'wx', 0o600);
-    this.#paths.push(file);
-    try {
-      await handle.writeFile(content);
-    } finally {
-      await handle.close();
-    }
-    return file;
-  }
-
-  async removeAll(): Promise<void> {
-    await Promise.all(this.#paths.map((file) => rm(file, { force: true })));
-  }
-}
-
-/**
- * The step's environment for Terraform, less what only the action may read:
- * its inputs (the token, the plan key, variables) and the runtime token.
- * Terraform, its providers and any `local-exec` or `external` program of the
- * code under review would otherwise see them. OIDC request variables stay:
- * providers need them.
- */
-function definedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(env).filter(
-      (entry): entry is [string, string] =>
-        entry[1] !== undefined && !entry[0].startsWith('INPUT_') && entry[0] !== 'ACTIONS_RUNTIME_TOKEN',
-    ),
-  );
 }
 
 function parseJson(text: string): unknown {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { OPENTOFU_FIXTURES } from '../../../../test/fixtures.ts';
-import type { CommandRunner } from './cli.ts';
+import type { CommandRunner } from '../util/command.ts';
 import { checkStack, driftedResources, driftWorkDir, hasDrift, type DriftCheckSettings } from './drift-check.ts';
 import type { JsonPlan } from './plan-types.ts';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { ActionError } from '../action/action-error.ts';
 import { maskSecret } from '../action/mask.ts';
-import { spawnRunner, type CommandRunner } from './cli.ts';
+import { spawnRunner, type CommandRunner } from '../util/command.ts';
 import { maskPlan, maskText } from './plan-mask.ts';
 import { resourceAction, summarizePlan } from './plan-summary.ts';
 import type { JsonPlan, PlanSummary } from './plan-types.ts';

@@ -20,7 +20,7 @@ import {
 } from './release-index.ts';
 import { RELEASE_KEY_FINGERPRINTS, vendorSigningKeys } from './signing-keys.ts';
 import { findVersionConstraint, type FindConstraintOptions } from './version-sources.ts';
-import { spawnRunner } from './cli.ts';
+import { spawnRunner } from '../util/command.ts';
 
 // Terraform / OpenTofu on the runner: resolve the version, reuse a binary on
 // PATH or in the tool cache, otherwise download the release, verify it

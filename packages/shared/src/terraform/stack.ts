@@ -1,6 +1,7 @@
 import path from 'node:path';
 import * as core from '@actions/core';
-import { createTerraformCli, type CommandRunner, type TerraformCli } from './cli.ts';
+import { createTerraformCli, type TerraformCli } from './cli.ts';
+import type { CommandRunner } from '../util/command.ts';
 import { setupTerraform, type SetupTerraformOptions, type SetupTerraformResult } from './install.ts';
 import type { TerraformSettings } from './terraform-inputs.ts';
 import { findVersionConstraint } from './version-sources.ts';

@@ -1,0 +1,116 @@
+import { ActionError } from '../action/action-error.ts';
+import { childEnv, spawnRunner, type CommandResult, type CommandRunner } from '../util/command.ts';
+
+// The docker CLI as docker-publish uses it: every command with the run's own
+// DOCKER_CONFIG, passwords only on stdin, and failures turned into errors
+// that say what failed.
+
+export interface RegistryCredentials {
+  username: string;
+  password: string;
+}
+
+export interface DockerCliOptions {
+  /** The run's DOCKER_CONFIG (see docker-config.ts). */
+  configDir: string;
+  exec?: CommandRunner;
+  /** The docker binary; default `docker` on PATH. */
+  binary?: string;
+}
+
+/** A push that failed; `output` is what docker printed, for the retry decision. */
+export class PushError extends ActionError {
+  readonly output: string;
+
+  constructor(reference: string, error: string, output = error) {
+    super(`Pushing ${reference} failed: ${lastLines(error)}`, 'push-failed');
+    this.output = output;
+  }
+}
+
+export type DockerCli = ReturnType<typeof createDockerCli>;
+
+export function createDockerCli(options: DockerCliOptions) {
+  const exec = options.exec ?? spawnRunner();
+  const binary = options.binary ?? 'docker';
+  const env = { ...childEnv(process.env), DOCKER_CONFIG: options.configDir };
+
+  const docker = async (args: string[], more: { echo?: boolean; input?: string } = {}): Promise<CommandResult> => {
+    try {
+      return await exec(binary, args, { cwd: process.cwd(), env, echo: more.echo ?? false, input: more.input });
+    } catch (error) {
+      throw new ActionError(
+        `Could not run '${binary}' (${error instanceof Error ? error.message : String(error)}); docker-publish needs the Docker CLI and engine on the runner (GitHub's Ubuntu runners have both).`,
+        'docker-unavailable',
+      );
+    }
+  };
+
+  return {
+    /** Fails with one clear line when no engine answers. */
+    async checkEngine(): Promise<string> {
+      const result = await docker(['version', '--format', '{{.Server.Version}}']);
+      if (result.exitCode !== 0) {
+        throw new ActionError(
+          `The Docker engine does not answer: ${lastLines(result.stderr)}. Start it, or set DOCKER_HOST.`,
+          'docker-unavailable',
+        );
+      }
+      return result.stdout.trim();
+    },
+
+    async hasBuildx(): Promise<boolean> {
+      return (await docker(['buildx', 'version'])).exitCode === 0;
+    },
+
+    /** `docker login` with the password on stdin; stored in the run's DOCKER_CONFIG only. */
+    async login(host: string, credentials: RegistryCredentials): Promise<void> {
+      const result = await docker(['login', '--username', credentials.username, '--password-stdin', host], {
+        input: credentials.password,
+      });
+      if (result.exitCode !== 0) {
+        throw new ActionError(
+          `Login to ${host} as ${credentials.username} failed: ${lastLines(result.stderr)}`,
+          'login-failed',
+        );
+      }
+    },
+
+    async build(args: string[]): Promise<void> {
+      const result = await docker(args, { echo: true });
+      if (result.exitCode !== 0) {
+        throw new ActionError(
+          `docker ${args[0] === 'buildx' ? 'buildx build' : 'build'} failed: ${lastLines(result.stderr)}`,
+          'build-failed',
+        );
+      }
+    },
+
+    /** Pushes one reference; resolves to the digest the registry stored. */
+    async push(reference: string): Promise<string> {
+      const result = await docker(['push', reference], { echo: true });
+      if (result.exitCode !== 0) throw new PushError(reference, result.stderr, `${result.stdout}\n${result.stderr}`);
+      const digest = /digest: (sha256:[0-9a-f]{64})/.exec(result.stdout)?.[1];
+      if (!digest) throw new PushError(reference, `docker push printed no digest:\n${result.stdout}`);
+      return digest;
+    },
+
+    /**
+     * Whether the registry has `reference`. `--insecure` for loopback hosts
+     * only, as the engine itself allows plain HTTP for them and nothing else.
+     */
+    async exists(reference: string, loopback: boolean): Promise<boolean> {
+      const result = await docker(['manifest', 'inspect', ...(loopback ? ['--insecure'] : []), reference]);
+      if (result.exitCode === 0) return true;
+      if (/no such manifest|manifest unknown|not found/i.test(result.stderr)) return false;
+      throw new ActionError(
+        `Could not tell whether ${reference} exists: ${lastLines(result.stderr)}`,
+        'registry-lookup-failed',
+      );
+    },
+  };
+}
+
+function lastLines(text: string, count = 3): string {
+  return text.trim().split('\n').slice(-count).join('\n') || '(no output)';
+}

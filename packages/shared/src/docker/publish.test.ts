@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { actionError } from '../../../../test/assertions.ts';
+import type { CommandRunner } from '../util/command.ts';
+import { createDockerCli } from './docker-cli.ts';
+import { parseImageName } from './image-reference.ts';
+import { publish, type EcrRegistry, type PublishSettings } from './publish.ts';
+
+// The publish flow with a scripted `docker` (no buildx engine exists on this
+// machine, so the buildx path is seen here; the classic path runs against a
+// real engine in test/e2e/docker-publish.test.ts).
+
+const DIGEST = `sha256:${'ab'.repeat(32)}`;
+let workDir: string;
+beforeEach(async () => {
+  workDir = await mkdtemp(path.join(tmpdir(), 'publish-'));
+});
+afterEach(() => rm(workDir, { recursive: true, force: true }));
+
+interface Script {
+  buildx: boolean;
+  /** Exit codes and error text of successive build attempts. */
+  builds?: { code: number; stderr?: string }[];
+}
+
+function scriptedDocker(script: Script): { exec: CommandRunner; calls: string[][]; inputs: string[] } {
+  const calls: string[][] = [];
+  const inputs: string[] = [];
+  let builds = 0;
+  const exec: CommandRunner = async (_command, args, options) => {
+    calls.push([...args]);
+    if (options.input !== undefined) inputs.push(options.input);
+    const ok = { exitCode: 0, stdout: '', stderr: '' };
+    if (args[0] === 'version') return { ...ok, stdout: '27.0.0\n' };
+    if (args[0] === 'buildx' && args[1] === 'version')
+      return script.buildx ? ok : { exitCode: 1, stdout: '', stderr: "docker: 'buildx' is not a docker command." };
+    if (args[0] === 'login') return ok;
+    if (args[0] === 'buildx' || args[0] === 'build') {
+      const answer = script.builds?.[builds++] ?? { code: 0 };
+      if (answer.code !== 0) return { exitCode: answer.code, stdout: '', stderr: answer.stderr ?? '' };
+      const flag = (name: string) => args[args.indexOf(name) + 1] ?? '';
+      await writeFile(flag('--iidfile'), `sha256:${'cd'.repeat(32)}`);
+      if (args.includes('--metadata-file'))
+        await writeFile(flag('--metadata-file'), JSON.stringify({ 'containerimage.digest': DIGEST }));
+      return ok;
+    }
+    if (args[0] === 'push') return { ...ok, stdout: `1: digest: ${DIGEST} size: 736\n` };
+    throw new Error(`unexpected docker ${args.join(' ')}`);
+  };
+  return { exec, calls, inputs };
+}
+
+const noEcr: EcrRegistry = {
+  login: () => Promise.reject(new Error('no ECR here')),
+  publicLogin: () => Promise.reject(new Error('no ECR here')),
+  ensureRepository: () => Promise.reject(new Error('no ECR here')),
+  tagExists: () => Promise.reject(new Error('no ECR here')),
+};
+
+function settings(
+  overrides: Partial<PublishSettings['build']> = {},
+  secrets: Record<string, string> = {},
+): PublishSettings {
+  return {
+    images: [parseImageName('ghcr.io/org/app'), parseImageName('registry.example:5000/app')],
+    tags: ['1.2.3', 'latest'],
+    labels: { 'org.opencontainers.image.version': '1.2.3' },
+    logins: [
+      { host: 'ghcr.io', method: 'password', credentials: { username: 'octo', password: 'ghp_secret' } },
+      { host: 'registry.example:5000', method: 'none' },
+    ],
+    build: {
+      context: '.',
+      file: '',
+      target: '',
+      buildArgs: {},
+      platforms: [],
+      cacheFrom: [],
+      cacheTo: [],
+      provenance: '',
+      push: true,
+      load: false,
+      noCache: false,
+      pull: false,
+      ...overrides,
+    },
+    secrets,
+    ifTagExists: 'overwrite',
+    ecr: { createRepository: false, scanOnPush: true, tagImmutability: 'MUTABLE' },
+    retry: { attempts: 3, firstDelayMs: 1, maxDelayMs: 5 },
+  };
+}
+
+function deps(exec: CommandRunner, masked: string[] = [], log: string[] = []) {
+  return {
+    cli: createDockerCli({ configDir: path.join(workDir, 'config'), exec }),
+    ecr: noEcr,
+    workDir,
+    mask: (value: string) => masked.push(value),
+    log: (line: string) => log.push(line),
+    group: <T>(_title: string, fn: () => Promise<T>) => fn(),
+  };
+}
+
+describe('publish', () => {
+  it('lets buildx push a multi-platform image with every tag, retrying the whole build on a 503, with secrets as files', async () => {
+    const docker = scriptedDocker({
+      buildx: true,
+      builds: [
+        { code: 1, stderr: 'ERROR: failed to push ghcr.io/org/app:1.2.3: 503 Service Unavailable' },
+        { code: 0 },
+      ],
+    });
+    const masked: string[] = [];
+    const result = await publish(
+      settings({ platforms: ['linux/amd64', 'linux/arm64'] }, { npm_token: 'npm_abc' }),
+      deps(docker.exec, masked),
+    );
+
+    assert.equal(result.builder, 'buildx');
+    assert.equal(result.digest, DIGEST);
+    assert.deepEqual(
+      result.references.map((r) => [r.reference, r.status, r.digest, r.attempts]),
+      [
+        ['ghcr.io/org/app:1.2.3', 'pushed', DIGEST, 2],
+        ['ghcr.io/org/app:latest', 'pushed', DIGEST, 2],
+        ['registry.example:5000/app:1.2.3', 'pushed', DIGEST, 2],
+        ['registry.example:5000/app:latest', 'pushed', DIGEST, 2],
+      ],
+    );
+    const builds = docker.calls.filter((args) => args[0] === 'buildx' && args[1] === 'build');
+    assert.equal(builds.length, 2);
+    assert.ok(builds[0]?.includes('--push'));
+    assert.ok(!docker.calls.some((args) => args[0] === 'push'), 'buildx pushed; no docker push');
+    // The password went on stdin only; the secret went through a 0600 file that is gone now.
+    assert.deepEqual(docker.inputs, ['ghp_secret']);
+    assert.ok(!docker.calls.flat().some((arg) => arg.includes('ghp_secret') || arg.includes('npm_abc')));
+    assert.deepEqual(masked, ['ghp_secret']);
+    const secret = builds[0]?.[builds[0].indexOf('--secret') + 1] ?? '';
+    assert.match(secret, /^id=npm_token,src=.*build-secret-/);
+  });
+
+  it('with buildx and one platform, loads the image and pushes each reference itself', async () => {
+    const docker = scriptedDocker({ buildx: true });
+    const result = await publish(settings({ platforms: ['linux/arm64'] }), deps(docker.exec));
+    assert.ok(docker.calls.some((args) => args[0] === 'buildx' && args.includes('--load')));
+    assert.deepEqual(
+      docker.calls.filter((args) => args[0] === 'push').map((args) => args[1]),
+      [
+        'ghcr.io/org/app:1.2.3',
+        'ghcr.io/org/app:latest',
+        'registry.example:5000/app:1.2.3',
+        'registry.example:5000/app:latest',
+      ],
+    );
+    assert.equal(result.digest, DIGEST);
+  });
+
+  it('does not retry a build that fails for another reason', async () => {
+    const docker = scriptedDocker({
+      buildx: true,
+      builds: [{ code: 1, stderr: 'ERROR: failed to solve: dockerfile parse error line 3' }],
+    });
+    await assert.rejects(
+      publish(settings({ platforms: ['linux/amd64', 'linux/arm64'] }), deps(docker.exec)),
+      actionError('build-failed', /dockerfile parse error/),
+    );
+    assert.equal(docker.calls.filter((args) => args[1] === 'build').length, 1);
+  });
+
+  it('refuses, before any login, an option the classic builder cannot honour', async () => {
+    const docker = scriptedDocker({ buildx: false });
+    await assert.rejects(
+      publish(settings({ cacheTo: ['type=gha'] }), deps(docker.exec)),
+      actionError('invalid-input', /^Input 'cache-to'/),
+    );
+    assert.ok(!docker.calls.some((args) => args[0] === 'login'));
+  });
+
+  it('refuses to push when the rules give no tag', async () => {
+    const docker = scriptedDocker({ buildx: false });
+    await assert.rejects(
+      publish({ ...settings(), tags: [] }, deps(docker.exec)),
+      actionError('no-tags', /give no tag for this event/),
+    );
+    assert.deepEqual(docker.calls, []);
+  });
+});

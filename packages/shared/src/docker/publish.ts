@@ -1,0 +1,309 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ActionError } from '../action/action-error.ts';
+import { retry } from '../util/retry.ts';
+import { SecretFiles } from '../util/secret-files.ts';
+import { buildCommand, pushedByBuildx, type BuildOptions, type Builder } from './build-command.ts';
+import { PushError, type DockerCli, type RegistryCredentials } from './docker-cli.ts';
+import type { ImageName } from './image-reference.ts';
+import { isTransientPushError } from './push-errors.ts';
+import type { LoginPlan } from './registry-logins.ts';
+
+// docker-publish from settings to pushed references: log in, make sure ECR
+// repositories exist, look at existing tags, build once, push every reference
+// with retries. Everything that can refuse the run (credentials, repositories,
+// existing tags) is done before the build.
+
+export type IfTagExists = 'overwrite' | 'skip' | 'fail';
+
+export interface PublishSettings {
+  images: readonly ImageName[];
+  /** Tag names (no image), in order. */
+  tags: readonly string[];
+  labels: Record<string, string>;
+  logins: readonly LoginPlan[];
+  build: Omit<BuildOptions, 'tags' | 'labels' | 'secretFiles'>;
+  /** Build secrets: id → value (already masked). */
+  secrets: Record<string, string>;
+  ifTagExists: IfTagExists;
+  ecr: { createRepository: boolean; scanOnPush: boolean; tagImmutability: 'MUTABLE' | 'IMMUTABLE' };
+  retry: { attempts: number; firstDelayMs: number; maxDelayMs: number };
+}
+
+/** What ECR calls docker-publish makes; the real one is ecr-registry.ts, tests may pass their own. */
+export interface EcrRegistry {
+  login(plan: Extract<LoginPlan, { method: 'ecr' }>): Promise<RegistryCredentials>;
+  publicLogin(): Promise<RegistryCredentials>;
+  ensureRepository(
+    plan: Extract<LoginPlan, { method: 'ecr' }>,
+    repository: string,
+    options: PublishSettings['ecr'],
+  ): Promise<'exists' | 'created'>;
+  tagExists(plan: Extract<LoginPlan, { method: 'ecr' }>, repository: string, tag: string): Promise<boolean>;
+}
+
+export interface PublishDeps {
+  cli: DockerCli;
+  ecr: EcrRegistry;
+  /** Where the image ID, buildx metadata and secret files go (RUNNER_TEMP). */
+  workDir: string;
+  mask(value: string): void;
+  log(line: string): void;
+  /** Runs `fn` as one folded log group. */
+  group<T>(title: string, fn: () => Promise<T>): Promise<T>;
+}
+
+export type ReferenceStatus = 'pushed' | 'skipped' | 'built';
+
+export interface PublishedReference {
+  image: string;
+  tag: string;
+  reference: string;
+  status: ReferenceStatus;
+  digest: string;
+  attempts: number;
+}
+
+export interface PublishResult {
+  builder: Builder;
+  /** Empty when nothing had to be built (every tag already there, if-tag-exists: skip). */
+  imageId: string;
+  digest: string;
+  references: PublishedReference[];
+  logins: { host: string; method: LoginPlan['method'] }[];
+  createdRepositories: string[];
+  /** When `docker build` started (ms since epoch), for the overhead benchmark and the summary. */
+  buildStartedAt?: number;
+  buildMs: number;
+}
+
+export async function publish(settings: PublishSettings, deps: PublishDeps): Promise<PublishResult> {
+  const { cli } = deps;
+  if (settings.build.push && !settings.tags.length) {
+    throw new ActionError(
+      "The 'tags' rules give no tag for this event; add a rule that applies to it (e.g. type=sha) or set push: false.",
+      'no-tags',
+    );
+  }
+  const [, hasBuildx] = await Promise.all([cli.checkEngine(), cli.hasBuildx()]);
+  const builder: Builder = hasBuildx ? 'buildx' : 'classic';
+  const references = settings.images.flatMap((image) =>
+    settings.tags.map((tag) => ({ image, tag, reference: `${image.name}:${tag}` })),
+  );
+  const files = new SecretFiles(deps.workDir);
+  const secretFiles: Record<string, string> = {};
+  for (const [id, value] of Object.entries(settings.secrets))
+    secretFiles[id] = await files.write('build-secret', '', value);
+  const build: BuildOptions = {
+    ...settings.build,
+    tags: references.map((r) => r.reference),
+    labels: settings.labels,
+    secretFiles,
+  };
+  const iidFile = path.join(deps.workDir, 'image-id');
+  const metadataFile = path.join(deps.workDir, 'build-metadata.json');
+  // Refuses options the builder cannot honour before any login or build.
+  buildCommand(build, builder, { iidFile, metadataFile });
+
+  try {
+    const ecrPlans = new Map<string, Extract<LoginPlan, { method: 'ecr' }>>();
+    if (settings.build.push) {
+      await deps.group('Registry login', () => loginAll(settings.logins, deps, ecrPlans));
+    }
+    const createdRepositories = settings.build.push ? await ensureRepositories(settings, deps, ecrPlans) : [];
+    const existing =
+      settings.build.push && settings.ifTagExists !== 'overwrite'
+        ? await findExisting(references, deps, ecrPlans)
+        : new Set<string>();
+    if (existing.size && settings.ifTagExists === 'fail') {
+      throw new ActionError(
+        `${[...existing].join(', ')} already exist${existing.size === 1 ? 's' : ''}; nothing was built or pushed (if-tag-exists: fail). Use a new tag, or if-tag-exists: skip or overwrite.`,
+        'tag-exists',
+      );
+    }
+    const toPush = references.filter((r) => !existing.has(r.reference));
+    const result: PublishResult = {
+      builder,
+      imageId: '',
+      digest: '',
+      references: references
+        .filter((r) => existing.has(r.reference))
+        .map((r) => ({
+          image: r.image.name,
+          tag: r.tag,
+          reference: r.reference,
+          status: 'skipped',
+          digest: '',
+          attempts: 0,
+        })),
+      logins: settings.logins.map(({ host, method }) => ({ host, method })),
+      createdRepositories,
+      buildMs: 0,
+    };
+    if (settings.build.push && !toPush.length) {
+      deps.log('Every reference already exists (if-tag-exists: skip): nothing to build or push.');
+      return result;
+    }
+
+    const buildOptions = { ...build, tags: (settings.build.push ? toPush : references).map((r) => r.reference) };
+    const args = buildCommand(buildOptions, builder, { iidFile, metadataFile });
+    const viaBuildx = pushedByBuildx(buildOptions, builder);
+    const started = Date.now();
+    result.buildStartedAt = started;
+    let attempts = 1;
+    await deps.group(`Building with ${builder === 'buildx' ? 'BuildKit (buildx)' : 'the classic builder'}`, () =>
+      // A buildx build that pushes is retried as a whole: its layers are cached after the first attempt.
+      viaBuildx
+        ? withPushRetries(settings, deps, 'the build', (n) => ((attempts = n), cli.build(args)))
+        : cli.build(args),
+    );
+    result.buildMs = Date.now() - started;
+    result.imageId = (await readFile(iidFile, 'utf8')).trim();
+
+    if (!settings.build.push) {
+      result.references.push(
+        ...references.map((r) => ({
+          image: r.image.name,
+          tag: r.tag,
+          reference: r.reference,
+          status: 'built' as const,
+          digest: '',
+          attempts: 0,
+        })),
+      );
+      return result;
+    }
+    if (viaBuildx) {
+      const metadata = JSON.parse(await readFile(metadataFile, 'utf8')) as Record<string, unknown>;
+      const digest = String(metadata['containerimage.digest'] ?? '');
+      result.references.push(
+        ...toPush.map((r) => ({
+          image: r.image.name,
+          tag: r.tag,
+          reference: r.reference,
+          status: 'pushed' as const,
+          digest,
+          attempts,
+        })),
+      );
+    } else {
+      await deps.group(`Pushing ${toPush.length} reference${toPush.length === 1 ? '' : 's'}`, async () => {
+        for (const r of toPush) {
+          let tries = 0;
+          const digest = await withPushRetries(
+            settings,
+            deps,
+            r.reference,
+            (n) => ((tries = n), cli.push(r.reference)),
+          );
+          result.references.push({
+            image: r.image.name,
+            tag: r.tag,
+            reference: r.reference,
+            status: 'pushed',
+            digest,
+            attempts: tries,
+          });
+        }
+      });
+    }
+    result.digest = result.references.find((r) => r.status === 'pushed')?.digest ?? '';
+    return result;
+  } finally {
+    await files.removeAll();
+  }
+}
+
+async function loginAll(
+  plans: readonly LoginPlan[],
+  deps: PublishDeps,
+  ecrPlans: Map<string, Extract<LoginPlan, { method: 'ecr' }>>,
+): Promise<void> {
+  for (const plan of plans) {
+    let credentials: RegistryCredentials | undefined;
+    if (plan.method === 'password') credentials = plan.credentials;
+    if (plan.method === 'ecr') {
+      credentials = await deps.ecr.login(plan);
+      ecrPlans.set(plan.host, plan);
+    }
+    if (plan.method === 'ecr-public') credentials = await deps.ecr.publicLogin();
+    if (!credentials) {
+      deps.log(`${plan.host}: no credentials given; pushing with the runner's own Docker configuration.`);
+      continue;
+    }
+    deps.mask(credentials.password);
+    await deps.cli.login(plan.host, credentials);
+    deps.log(
+      `${plan.host}: logged in as ${credentials.username} (${plan.method === 'password' ? 'password' : plan.method.toUpperCase()})`,
+    );
+  }
+}
+
+async function ensureRepositories(
+  settings: PublishSettings,
+  deps: PublishDeps,
+  ecrPlans: Map<string, Extract<LoginPlan, { method: 'ecr' }>>,
+): Promise<string[]> {
+  const created: string[] = [];
+  for (const image of settings.images) {
+    const plan = ecrPlans.get(image.registry);
+    if (!plan) continue;
+    if ((await deps.ecr.ensureRepository(plan, image.repository, settings.ecr)) === 'created') {
+      deps.log(`Created ECR repository ${image.repository} in ${plan.accountId}/${plan.region}.`);
+      created.push(image.name);
+    }
+  }
+  return created;
+}
+
+async function findExisting(
+  references: readonly { image: ImageName; tag: string; reference: string }[],
+  deps: PublishDeps,
+  ecrPlans: Map<string, Extract<LoginPlan, { method: 'ecr' }>>,
+): Promise<Set<string>> {
+  const existing = new Set<string>();
+  for (const { image, tag, reference } of references) {
+    const plan = ecrPlans.get(image.registry);
+    const found = plan
+      ? await deps.ecr.tagExists(plan, image.repository, tag)
+      : await deps.cli.exists(reference, isLoopback(image.registry));
+    if (found) {
+      existing.add(reference);
+      deps.log(`${reference} already exists.`);
+    }
+  }
+  return existing;
+}
+
+function withPushRetries<T>(
+  settings: PublishSettings,
+  deps: PublishDeps,
+  what: string,
+  attempt: (n: number) => Promise<T>,
+): Promise<T> {
+  return retry(attempt, {
+    ...settings.retry,
+    shouldRetry: (error) =>
+      error instanceof PushError
+        ? isTransientPushError(error.output)
+        : error instanceof ActionError && error.reason === 'build-failed' && isTransientPushError(error.message),
+    onRetry: (error, n) =>
+      deps.log(
+        `Attempt ${n} for ${what} failed with a transient error; retrying. (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`,
+      ),
+  }).catch((error: unknown) => {
+    if (error instanceof PushError && /immutable/i.test(error.output)) {
+      throw new ActionError(
+        `${error.message}\nThe repository's tags are immutable: set if-tag-exists: skip to leave existing tags as they are.`,
+        'push-failed',
+      );
+    }
+    throw error;
+  });
+}
+
+/** The engine allows plain HTTP to loopback registries only; we ask the same of lookups. */
+function isLoopback(host: string): boolean {
+  const name = host.replace(/:\d+$/, '');
+  return name === 'localhost' || name === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(name);
+}

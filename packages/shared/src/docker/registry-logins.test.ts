@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { invalidInputError } from '../../../../test/assertions.ts';
+import { parseRegistries, planLogins } from './registry-logins.ts';
+
+const none = { registries: [], username: '', password: '' };
+
+describe('planLogins', () => {
+  it('logs in to ECR hosts through the SDK, once per host, and to nothing else without credentials', () => {
+    const plans = planLogins(
+      [
+        '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+        'public.ecr.aws',
+        '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+        'registry.example:5000',
+      ],
+      none,
+    );
+    assert.deepEqual(plans, [
+      {
+        host: '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+        method: 'ecr',
+        accountId: '123456789012',
+        region: 'eu-west-1',
+        fips: false,
+        dualstack: false,
+      },
+      { host: 'public.ecr.aws', method: 'ecr-public' },
+      { host: 'registry.example:5000', method: 'none' },
+    ]);
+  });
+
+  it('gives registry-username/password to the one registry without another login', () => {
+    const plans = planLogins(['docker.io', '123456789012.dkr.ecr.us-east-1.amazonaws.com'], {
+      registries: [],
+      username: 'bot',
+      password: 'token',
+    });
+    assert.deepEqual(plans[0], {
+      host: 'docker.io',
+      method: 'password',
+      credentials: { username: 'bot', password: 'token' },
+    });
+    assert.equal(plans[1]?.method, 'ecr');
+  });
+
+  it('never sends one password to two registries', () => {
+    assert.throws(
+      () => planLogins(['docker.io', 'ghcr.io'], { registries: [], username: 'bot', password: 'token' }),
+      invalidInputError(
+        "Input 'registry-username' applies to one registry, but docker.io and ghcr.io have no login; give each its credentials in 'registries'",
+      ),
+    );
+    const plans = planLogins(['docker.io', 'ghcr.io'], {
+      registries: parseRegistries('- registry: ghcr.io\n  username: octo\n  password: ghp_x'),
+      username: 'bot',
+      password: 'token',
+    });
+    assert.deepEqual(
+      plans.map((p) => (p.method === 'password' ? `${p.host}:${p.credentials.username}` : p.host)),
+      ['docker.io:bot', 'ghcr.io:octo'],
+    );
+  });
+
+  it('needs both halves of the username/password pair', () => {
+    assert.throws(
+      () => planLogins(['docker.io'], { registries: [], username: 'bot', password: '' }),
+      invalidInputError(/^Input 'registry-password' must be set together with its pair/),
+    );
+  });
+
+  it('uses ECR login for a host named in registries as type ecr', () => {
+    const registries = parseRegistries(
+      '- registry: ecr.internal:443\n  type: ecr\n  aws-region: eu-central-1\n  aws-account-id: "210987654321"',
+    );
+    assert.deepEqual(planLogins(['ecr.internal:443'], { ...none, registries }), [
+      {
+        host: 'ecr.internal:443',
+        method: 'ecr',
+        accountId: '210987654321',
+        region: 'eu-central-1',
+        fips: false,
+        dualstack: false,
+      },
+    ]);
+  });
+});
+
+describe('parseRegistries', () => {
+  it('normalises Docker Hub aliases and URLs to the host images use', () => {
+    const [hub, ghcr] = parseRegistries(
+      '- registry: https://index.docker.io/\n  username: a\n  password: b\n- registry: GHCR.io\n  username: c\n  password: d',
+    );
+    assert.equal(hub?.registry, 'docker.io');
+    assert.equal(ghcr?.registry, 'ghcr.io');
+  });
+
+  it('refuses each malformed entry with the entry named', () => {
+    const cases: [string, RegExp][] = [
+      ['registry: ghcr.io', /must be a YAML list/],
+      ['- username: a', /entry 1 has no 'registry'/],
+      ['- registry: ghcr.io\n  username: a', /entry 1 \(ghcr.io\) needs both 'username' and 'password'/],
+      ['- registry: ghcr.io\n  user: a', /unknown key 'user'/],
+      ['- registry: x.example\n  type: ecr', /type ecr needs 'aws-region' and a 12-digit 'aws-account-id'/],
+      ['- registry: x.example\n  type: gcr', /has type 'gcr'; use ecr, ecr-public or password/],
+    ];
+    for (const [text, message] of cases) assert.throws(() => parseRegistries(text), invalidInputError(message), text);
+  });
+});

@@ -1,0 +1,144 @@
+import { invalidInput } from '../action/action-error.ts';
+import { parseYamlInput } from '../action/inputs.ts';
+import { isRecord } from '../util/values.ts';
+import type { RegistryCredentials } from './docker-cli.ts';
+import { classifyRegistry } from './registry-host.ts';
+
+// Which registry gets which login, decided from the image hosts and the
+// inputs before anything runs, so that a missing credential fails the step
+// before a build.
+
+/** One entry of the `registries` input. */
+export interface RegistryEntry {
+  registry: string;
+  username?: string;
+  password?: string;
+  /** Forces ECR login for a host that is not an ECR host name (PrivateLink or proxy DNS names). */
+  type?: 'ecr' | 'ecr-public' | 'password';
+  awsRegion?: string;
+  awsAccountId?: string;
+}
+
+export type LoginPlan =
+  | { host: string; method: 'password'; credentials: RegistryCredentials }
+  | { host: string; method: 'ecr'; accountId: string; region: string; fips: boolean; dualstack: boolean }
+  | { host: string; method: 'ecr-public' }
+  /** No credentials given: the push relies on the user's own docker configuration (an earlier login). */
+  | { host: string; method: 'none' };
+
+export interface LoginSettings {
+  registries: readonly RegistryEntry[];
+  /** `registry-username` / `registry-password`: for the one registry that has no other login. */
+  username: string;
+  password: string;
+}
+
+/** Parses the `registries` input: a YAML list of `{registry, username, password}` or `{registry, type: ecr, …}`. */
+export function parseRegistries(text: string): RegistryEntry[] {
+  const value = parseYamlInput('registries', text);
+  if (value === undefined || value === null || value === '') return [];
+  if (!Array.isArray(value)) throw invalidInput('registries', 'must be a YAML list of {registry, username, password}');
+  return value.map((item: unknown, index) => {
+    const at = `entry ${index + 1}`;
+    if (!isRecord(item) || typeof item.registry !== 'string' || !item.registry) {
+      throw invalidInput('registries', `${at} has no 'registry'; write e.g. '- registry: ghcr.io'`);
+    }
+    const known = ['registry', 'username', 'password', 'type', 'aws-region', 'aws-account-id'];
+    const unknown = Object.keys(item).find((key) => !known.includes(key));
+    if (unknown)
+      throw invalidInput(
+        'registries',
+        `${at} (${item.registry}) has unknown key '${unknown}'; known: ${known.join(', ')}`,
+      );
+    const text = (key: string) => (item[key] === undefined || item[key] === null ? undefined : String(item[key]));
+    const type = text('type');
+    if (type !== undefined && type !== 'ecr' && type !== 'ecr-public' && type !== 'password') {
+      throw invalidInput('registries', `${at} (${item.registry}) has type '${type}'; use ecr, ecr-public or password`);
+    }
+    const entry: RegistryEntry = {
+      registry: normalizeHost(item.registry),
+      ...(text('username') !== undefined ? { username: text('username') } : {}),
+      ...(text('password') !== undefined ? { password: text('password') } : {}),
+      ...(type ? { type } : {}),
+      ...(text('aws-region') !== undefined ? { awsRegion: text('aws-region') } : {}),
+      ...(text('aws-account-id') !== undefined ? { awsAccountId: text('aws-account-id') } : {}),
+    };
+    if ((entry.username === undefined) !== (entry.password === undefined)) {
+      throw invalidInput('registries', `${at} (${entry.registry}) needs both 'username' and 'password'`);
+    }
+    if (entry.type === 'ecr' && (!entry.awsRegion || !/^\d{12}$/.test(entry.awsAccountId ?? ''))) {
+      throw invalidInput(
+        'registries',
+        `${at} (${entry.registry}) of type ecr needs 'aws-region' and a 12-digit 'aws-account-id'`,
+      );
+    }
+    return entry;
+  });
+}
+
+/** One login per distinct registry host of the images. */
+export function planLogins(hosts: readonly string[], settings: LoginSettings): LoginPlan[] {
+  const distinct = [...new Set(hosts)];
+  const entries = new Map(settings.registries.map((entry) => [entry.registry, entry]));
+  const plans = distinct.map((host) => planOne(host, entries.get(host)));
+
+  if (settings.username || settings.password) {
+    if (!settings.username || !settings.password) {
+      throw invalidInput(
+        settings.username ? 'registry-password' : 'registry-username',
+        "must be set together with its pair ('registry-username' and 'registry-password')",
+      );
+    }
+    // A password is given to one registry only: sending a Docker Hub token to
+    // another host would leak it.
+    const open = plans.filter((plan) => plan.method === 'none');
+    if (open.length > 1) {
+      throw invalidInput(
+        'registry-username',
+        `applies to one registry, but ${open.map((plan) => plan.host).join(' and ')} have no login; give each its credentials in 'registries'`,
+      );
+    }
+    const target = open[0];
+    if (target) {
+      plans[plans.indexOf(target)] = {
+        host: target.host,
+        method: 'password',
+        credentials: { username: settings.username, password: settings.password },
+      };
+    }
+  }
+  return plans;
+}
+
+function planOne(host: string, entry: RegistryEntry | undefined): LoginPlan {
+  if (entry?.type === 'ecr') {
+    return {
+      host,
+      method: 'ecr',
+      accountId: entry.awsAccountId ?? '',
+      region: entry.awsRegion ?? '',
+      fips: false,
+      dualstack: false,
+    };
+  }
+  if (entry?.type === 'ecr-public') return { host, method: 'ecr-public' };
+  if (entry?.username !== undefined && entry.password !== undefined) {
+    return { host, method: 'password', credentials: { username: entry.username, password: entry.password } };
+  }
+  const registry = classifyRegistry(host);
+  if (registry.kind === 'ecr') {
+    const { accountId, region, fips, dualstack } = registry;
+    return { host, method: 'ecr', accountId, region, fips, dualstack };
+  }
+  if (registry.kind === 'ecr-public') return { host, method: 'ecr-public' };
+  return { host, method: 'none' };
+}
+
+function normalizeHost(host: string): string {
+  const bare = host
+    .trim()
+    .replace(/^https?:\/\//, '')
+    .replace(/\/+$/, '')
+    .toLowerCase();
+  return ['index.docker.io', 'registry-1.docker.io', 'docker.io'].includes(bare) ? 'docker.io' : bare;
+}

@@ -1,0 +1,472 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { invalidInputError } from '../../../../test/assertions.ts';
+import { webhookPayload } from '../../../../test/harness/webhooks.ts';
+import { computeTags, parseFlavor, parseTagRules, sanitizeTag, type GitContext } from './tag-engine.ts';
+
+// Expected tags come from docker/metadata-action's README tables and its
+// test suite, which also run at 2020-01-10T00:30:00Z.
+const NOW = new Date('2020-01-10T00:30:00.000Z');
+const MERGE_SHA = '1e9249f05bfc090e0688b8fb9c1b347586add504';
+const DISPATCH_SHA = '90dd6032fac8bda1b6c4436a2e65de27961ed071';
+
+/** A push of `ref` to Codertocat/Hello-World, whose default branch is master. */
+function push(ref: string): GitContext {
+  const payload = webhookPayload('push');
+  payload.ref = ref;
+  return { eventName: 'push', ref, sha: String(payload.after), payload, now: NOW };
+}
+
+/** Pull request #2 of Codertocat/Hello-World, from `changes` into master. */
+function pullRequest(eventName: 'pull_request' | 'pull_request_target' = 'pull_request'): GitContext {
+  const payload = webhookPayload('pull_request', 'opened');
+  // pull_request_target runs on the base branch; pull_request on the merge ref.
+  const ref = eventName === 'pull_request' ? `refs/pull/${String(payload.number)}/merge` : 'refs/heads/master';
+  return { eventName, ref, sha: MERGE_SHA, payload, now: NOW };
+}
+
+function schedule(): GitContext {
+  const payload = { schedule: '30 0 * * *', repository: webhookPayload('push').repository };
+  return { eventName: 'schedule', ref: 'refs/heads/master', sha: DISPATCH_SHA, payload, now: NOW };
+}
+
+/** A manual run of octo-org/octo-repo on main, its default branch. */
+function workflowDispatch(): GitContext {
+  const payload = webhookPayload('workflow_dispatch');
+  return { eventName: 'workflow_dispatch', ref: String(payload.ref), sha: DISPATCH_SHA, payload, now: NOW };
+}
+
+function tagsFor(tags: string, context: GitContext, flavor = '') {
+  return computeTags(parseTagRules(tags), parseFlavor(flavor), context);
+}
+
+test('the default rules tag each event as metadata-action does', () => {
+  const cases: [string, GitContext, string[]][] = [
+    ['push to the default branch', push('refs/heads/master'), ['master']],
+    ['push to a branch with a slash', push('refs/heads/releases/v1'), ['releases-v1']],
+    ['workflow_dispatch', workflowDispatch(), ['main']],
+    ['tag v1.2.3', push('refs/tags/v1.2.3'), ['v1.2.3', 'latest']],
+    ['tag v1.2.3-rc.1', push('refs/tags/v1.2.3-rc.1'), ['v1.2.3-rc.1', 'latest']],
+    ['tag v2.0.8-beta.67', push('refs/tags/v2.0.8-beta.67'), ['v2.0.8-beta.67', 'latest']],
+    ['tag that is not semver', push('refs/tags/simple-tag'), ['simple-tag', 'latest']],
+    ['pull_request', pullRequest(), ['pr-2']],
+    ['pull_request_target', pullRequest('pull_request_target'), ['pr-2']],
+    ['schedule', schedule(), ['nightly', 'master']],
+  ];
+  for (const [name, context, expected] of cases) {
+    for (const tags of ['', '\n  # nothing but a comment\n']) {
+      const result = tagsFor(tags, context);
+      assert.deepEqual(result.tags, expected, name);
+      assert.equal(result.version, expected[0], name);
+    }
+  }
+  assert.deepEqual(
+    parseTagRules('').map((rule) => rule.source),
+    ['type=schedule', 'type=ref,event=branch', 'type=ref,event=tag', 'type=ref,event=pr'],
+  );
+});
+
+test("the README's semver example across events", () => {
+  const tags = [
+    'type=ref,event=branch',
+    'type=ref,event=pr',
+    'type=semver,pattern={{version}}',
+    'type=semver,pattern={{major}}.{{minor}}',
+  ].join('\n');
+  const cases: [GitContext, string[]][] = [
+    [pullRequest(), ['pr-2']],
+    [push('refs/heads/master'), ['master']],
+    [push('refs/heads/releases/v1'), ['releases-v1']],
+    [push('refs/tags/v1.2.3'), ['1.2.3', '1.2', 'latest']],
+    // A prerelease makes only its full version, and no latest.
+    [push('refs/tags/v2.0.8-beta.67'), ['2.0.8-beta.67']],
+    [push('refs/tags/v1.2.3-rc.1'), ['1.2.3-rc.1']],
+    [workflowDispatch(), ['main']],
+    [schedule(), ['master']],
+  ];
+  for (const [context, expected] of cases) {
+    assert.deepEqual(tagsFor(tags, context).tags, expected, context.ref);
+  }
+
+  const notSemver = tagsFor(tags, push('refs/tags/simple-tag'));
+  assert.deepEqual(notSemver, {
+    version: '',
+    tags: [],
+    warnings: [
+      "simple-tag is not a valid semver version (https://semver.org), so 'type=semver,pattern={{version}}' makes no tag.",
+      "simple-tag is not a valid semver version (https://semver.org), so 'type=semver,pattern={{major}}.{{minor}}' makes no tag.",
+    ],
+  });
+});
+
+test('type=semver patterns render as the README table says', () => {
+  const cases: [string, string, string][] = [
+    ['v1.2.3', '{{raw}}', 'v1.2.3'],
+    ['v1.2.3', '{{version}}', '1.2.3'],
+    ['v1.2.3', '{{major}}.{{minor}}', '1.2'],
+    ['v1.2.3', 'v{{major}}', 'v1'],
+    ['v1.2.3', '{{minor}}', '2'],
+    ['v1.2.3', '{{patch}}', '3'],
+    ['v2.0.8-beta.67', '{{raw}}', 'v2.0.8-beta.67'],
+    ['v2.0.8-beta.67', '{{version}}', '2.0.8-beta.67'],
+    ['v2.0.8-beta.67', '{{major}}.{{minor}}', '2.0.8-beta.67'],
+    ['v2.0.8-beta.67', 'v{{major}}', '2.0.8-beta.67'],
+    // `+` is not a tag character.
+    ['v9.5.7-alpha.2+fork.3.1.8', '{{raw}}', 'v9.5.7-alpha.2-fork.3.1.8'],
+  ];
+  for (const [tag, pattern, expected] of cases) {
+    const result = tagsFor(`type=semver,pattern=${pattern}`, push(`refs/tags/${tag}`));
+    assert.equal(result.version, expected, `${tag} ${pattern}`);
+  }
+
+  // A value instead of the Git tag, on any event, expressions included.
+  assert.deepEqual(tagsFor('type=semver,pattern={{version}},value=v1.0.0', push('refs/heads/master')).tags, [
+    '1.0.0',
+    'latest',
+  ]);
+  const fromBranch = push('refs/heads/2.1.0');
+  assert.deepEqual(tagsFor('type=semver,pattern={{major}}.{{minor}},value={{branch}}', fromBranch).tags, [
+    '2.1',
+    'latest',
+  ]);
+  // Without a value, branches make no semver tag.
+  assert.deepEqual(tagsFor('type=semver,pattern={{version}}', fromBranch).tags, []);
+});
+
+test('type=pep440 patterns render as the README table says', () => {
+  const cases: [string, string, string][] = [
+    ['1.2.3', '{{raw}}', '1.2.3'],
+    ['1.2.3', '{{version}}', '1.2.3'],
+    ['v1.2.3', '{{version}}', '1.2.3'],
+    ['1.2.3', '{{major}}.{{minor}}', '1.2'],
+    ['1.2.3', 'v{{major}}', 'v1'],
+    ['v1.2.3rc2', '{{raw}}', 'v1.2.3rc2'],
+    ['1.2.3rc2', '{{version}}', '1.2.3rc2'],
+    ['1.2.3rc2', '{{major}}.{{minor}}', '1.2.3rc2'],
+    ['1.2.3post1', '{{major}}.{{minor}}', '1.2.3.post1'],
+    ['1.2.3beta2', '{{major}}.{{minor}}', '1.2.3b2'],
+    ['1.0dev4', '{{major}}.{{minor}}', '1.0.dev4'],
+    ['1.2', '{{major}}.{{minor}}.{{patch}}', '1.2.0'],
+  ];
+  for (const [tag, pattern, expected] of cases) {
+    const result = tagsFor(`type=pep440,pattern=${pattern}`, push(`refs/tags/${tag}`));
+    assert.equal(result.version, expected, `${tag} ${pattern}`);
+  }
+  // metadata-action's own test: tag 1.2 with both patterns.
+  const both = 'type=pep440,pattern={{version}}\ntype=pep440,pattern={{major}}.{{minor}}';
+  assert.deepEqual(tagsFor(both, push('refs/tags/1.2')).tags, ['1.2', 'latest']);
+  assert.deepEqual(tagsFor(both, push('refs/tags/1.2.3rc2')).tags, ['1.2.3rc2']);
+  assert.deepEqual(tagsFor(both, push('refs/tags/simple-tag')).warnings.length, 2);
+});
+
+test('type=match takes a group of a regular expression, as the README table says', () => {
+  const cases: [string, string, number, string][] = [
+    ['v1.2.3', '\\d.\\d.\\d', 0, '1.2.3'],
+    ['v2.0.8-beta.67', 'v(.*)', 1, '2.0.8-beta.67'],
+    ['v2.0.8-beta.67', 'v(\\d.\\d)', 1, '2.0'],
+    ['20200110-RC2', '\\d+', 0, '20200110'],
+    ['p1/v1.2.3', 'p1/v(\\d.\\d.\\d)', 1, '1.2.3'],
+    ['V3.4', '/v(\\d+)/i', 1, '3'],
+  ];
+  for (const [tag, pattern, group, expected] of cases) {
+    const result = tagsFor(`type=match,pattern=${pattern},group=${group}`, push(`refs/tags/${tag}`));
+    // A match on a tag is a release: latest follows.
+    assert.deepEqual(result.tags, [expected, 'latest'], `${tag} ${pattern}`);
+  }
+
+  // A comma in the pattern needs the attribute quoted, CSV style.
+  assert.equal(tagsFor('type=match,"pattern=v(\\d{1,3})",group=1', push('refs/tags/v12.0')).version, '12');
+  assert.equal(tagsFor('type=match,pattern=\\d+,value=build-{{sha}}', push('refs/heads/master')).version, '6113728');
+  assert.deepEqual(tagsFor('type=match,pattern=v(.*),group=1', push('refs/heads/master')).tags, []);
+
+  const noMatch = tagsFor('type=match,pattern=^v(\\d+)$,group=1', push('refs/tags/simple-tag'));
+  assert.deepEqual(noMatch.tags, []);
+  assert.match(noMatch.warnings[0] ?? '', /does not match simple-tag/);
+  const noGroup = tagsFor('type=match,pattern=v\\d,group=2', push('refs/tags/v1'));
+  assert.deepEqual(noGroup.tags, []);
+  assert.match(noGroup.warnings[0] ?? '', /^Group 2 does not exist/);
+});
+
+test('type=edge tags the default branch, or the branch it names', () => {
+  assert.deepEqual(tagsFor('type=edge', push('refs/heads/master')).tags, ['edge']);
+  assert.deepEqual(tagsFor('type=edge', push('refs/heads/feature')).tags, []);
+  assert.deepEqual(tagsFor('type=edge', push('refs/tags/v1.2.3')).tags, []);
+  assert.deepEqual(tagsFor('type=edge,branch=develop', push('refs/heads/develop')).tags, ['edge']);
+  assert.deepEqual(tagsFor('type=edge,branch=develop', push('refs/heads/master')).tags, []);
+  // The context's default branch wins over the payload's.
+  assert.deepEqual(tagsFor('type=edge', { ...push('refs/heads/trunk'), defaultBranch: 'trunk' }).tags, ['edge']);
+  assert.deepEqual(tagsFor('type=edge', workflowDispatch()).tags, ['edge']);
+});
+
+test('type=ref tags branches, tags and pull requests by their names', () => {
+  const all = 'type=ref,event=branch\ntype=ref,event=tag\ntype=ref,event=pr';
+  assert.deepEqual(tagsFor(all, push('refs/heads/my/branch')).tags, ['my-branch']);
+  assert.deepEqual(tagsFor(all, push('refs/tags/v1.2.3')).tags, ['v1.2.3', 'latest']);
+  assert.deepEqual(tagsFor(all, pullRequest()).tags, ['pr-2']);
+  assert.deepEqual(tagsFor('type=ref,event=pr,prefix=pull-', pullRequest()).tags, ['pull-2']);
+  assert.deepEqual(tagsFor('type=ref,event=pr,prefix=', pullRequest()).tags, ['2']);
+  assert.deepEqual(tagsFor('type=ref,event=branch,suffix=-{{sha}}', push('refs/heads/master')).tags, [
+    'master-6113728',
+  ]);
+});
+
+test('type=raw takes its value with or without the key', () => {
+  const result = tagsFor('type=raw,value=foo\ntype=raw,bar\nbaz\ntype=raw,value=', push('refs/heads/master'));
+  assert.deepEqual(result.tags, ['foo', 'bar', 'baz']);
+  assert.deepEqual(tagsFor('type=raw,value=mytag-{{branch}}-{{sha}}', push('refs/heads/master')).tags, [
+    'mytag-master-6113728',
+  ]);
+  // A quoted value keeps its comma (then sanitised).
+  assert.deepEqual(tagsFor('type=raw,"value=a,b"', push('refs/heads/master')).tags, ['a-b']);
+});
+
+test('type=sha tags the short or long commit, prefixed sha- unless told otherwise', () => {
+  const context = push('refs/heads/master');
+  assert.deepEqual(tagsFor('type=sha', context).tags, ['sha-6113728']);
+  assert.deepEqual(tagsFor('type=sha,format=long', context).tags, ['sha-6113728f27ae82c7b1a177c8d03f9e96e0adf246']);
+  assert.deepEqual(tagsFor('type=sha,prefix=,suffix=-x', context).tags, ['6113728-x']);
+  assert.deepEqual(tagsFor('type=sha', { ...context, sha: '' }).tags, []);
+  // On pull requests: GITHUB_SHA (the merge commit) by default, the head when asked.
+  assert.deepEqual(tagsFor('type=sha', pullRequest()).tags, ['sha-1e9249f']);
+  assert.deepEqual(tagsFor('type=sha', { ...pullRequest(), prHeadSha: true }).tags, ['sha-ec26c3e']);
+  assert.deepEqual(tagsFor('type=sha', { ...pullRequest('pull_request_target'), prHeadSha: true }).tags, [
+    'sha-ec26c3e',
+  ]);
+  assert.deepEqual(tagsFor('type=sha', { ...context, prHeadSha: true }).tags, ['sha-6113728'], 'not a PR');
+});
+
+test('type=schedule tags scheduled runs only, with dates in UTC or a time zone', () => {
+  assert.deepEqual(tagsFor('type=schedule', schedule()).tags, ['nightly']);
+  assert.deepEqual(tagsFor('type=schedule', push('refs/heads/master')).tags, []);
+  const cases: [string, string][] = [
+    ["{{date 'YYYYMMDD'}}", '20200110'],
+    ["{{date 'YYYYMMDD-HHmmss' tz='Asia/Tokyo'}}", '20200110-093000'],
+    ["{{date 'YYYYMMDD-hhmmss' tz='Asia/Tokyo'}}", '20200110-093000'],
+    ["nightly-{{date 'YY.M.D-H.m.s.SSS-A' tz='America/New_York'}}", 'nightly-20.1.9-19.30.0.000-PM'],
+    ["{{date 'YYYY-MM-DD[T]HH'}}", '2020-01-10T00'],
+    ['{{date "YYYYMMDD"}}', '20200110'],
+  ];
+  for (const [pattern, expected] of cases) {
+    assert.equal(tagsFor(`type=schedule,pattern=${pattern}`, schedule()).version, expected, pattern);
+  }
+});
+
+test('global expressions render in value, prefix, suffix and enable', () => {
+  const render = (value: string, context: GitContext) => tagsFor(`type=raw,value=x,prefix=${value}`, context).version;
+  assert.equal(render('{{branch}}-', push('refs/heads/master')), 'master-x');
+  assert.equal(render('{{branch}}-', push('refs/tags/v1.2.3')), '-x');
+  assert.equal(render('{{tag}}-', push('refs/tags/v1.2.3')), 'v1.2.3-x');
+  assert.equal(render('{{tag}}-', push('refs/heads/master')), '-x');
+  assert.equal(render('{{sha}}-', push('refs/heads/master')), '6113728-x');
+  assert.equal(render('{{base_ref}}-', pullRequest()), 'master-x');
+  assert.equal(render('{{base_ref}}-', push('refs/heads/master')), '-x');
+  const tagWithBase = push('refs/tags/v1.2.3');
+  tagWithBase.payload.base_ref = 'refs/heads/master';
+  assert.equal(render('{{base_ref}}-', tagWithBase), 'master-x');
+  assert.equal(render('{{is_default_branch}}-', push('refs/heads/master')), 'true-x');
+  assert.equal(render('{{is_default_branch}}-', push('refs/heads/feature')), 'false-x');
+  assert.equal(render('{{is_default_branch}}-', push('refs/tags/v1.2.3')), 'false-x');
+  assert.equal(render('{{is_default_branch}}-', pullRequest()), 'false-x');
+  assert.equal(render("{{date 'YYYY'}}-", push('refs/heads/master')), '2020-x');
+  const committed = { ...push('refs/heads/master'), commitDate: new Date('2019-12-31T23:00:00Z') };
+  assert.equal(render("{{commit_date 'YYYYMMDD'}}-", committed), '20191231-x');
+  assert.equal(render("{{commit_date 'YYYYMMDD'}}-", push('refs/heads/master')), '20200110-x', 'falls back to now');
+
+  // The README's way to tag latest on the default branch only.
+  const latestOnDefault = 'type=ref,event=branch\ntype=raw,value=latest,enable={{is_default_branch}}';
+  assert.deepEqual(tagsFor(latestOnDefault, push('refs/heads/master')).tags, ['master', 'latest']);
+  assert.deepEqual(tagsFor(latestOnDefault, push('refs/heads/feature')).tags, ['feature']);
+  assert.deepEqual(tagsFor(latestOnDefault, schedule()).tags, ['master', 'latest']);
+});
+
+test('enable=false skips a rule; priority orders the tags and picks the version', () => {
+  const context = push('refs/tags/v1.2.3');
+  assert.deepEqual(tagsFor('type=ref,event=tag,enable=false\ntype=sha', context).tags, ['sha-6113728']);
+
+  // Default priorities: semver 900 before ref 600 before raw 200 before sha 100, whatever the order written.
+  const rules = 'type=sha\ntype=raw,value=a\ntype=raw,value=b\ntype=ref,event=tag\ntype=semver,pattern={{version}}';
+  const result = tagsFor(rules, context);
+  assert.deepEqual(result.tags, ['1.2.3', 'v1.2.3', 'a', 'b', 'sha-6113728', 'latest']);
+  assert.equal(result.version, '1.2.3');
+
+  const raised = tagsFor(`${rules}\ntype=raw,value=first,priority=2000`, context);
+  assert.equal(raised.version, 'first');
+  // The highest-priority tag decides latest: a raw tag does not make one.
+  assert.deepEqual(raised.tags, ['first', '1.2.3', 'v1.2.3', 'a', 'b', 'sha-6113728']);
+  assert.equal(tagsFor('type=sha,priority=-5\ntype=raw,value=z,priority=-1', context).version, 'z');
+});
+
+test('flavor latest=auto|true|false decides the latest tag', () => {
+  const rules = 'type=ref,event=branch\ntype=semver,pattern={{version}}';
+  assert.deepEqual(tagsFor(rules, push('refs/tags/v1.2.3'), 'latest=auto').tags, ['1.2.3', 'latest']);
+  assert.deepEqual(tagsFor(rules, push('refs/tags/v1.2.3'), 'latest=false').tags, ['1.2.3']);
+  assert.deepEqual(tagsFor(rules, push('refs/heads/master'), 'latest=true').tags, ['master', 'latest']);
+  assert.deepEqual(tagsFor(rules, push('refs/tags/v1.2.3-rc.1'), 'latest=true').tags, ['1.2.3-rc.1', 'latest']);
+  // No tag at all: no latest either.
+  assert.deepEqual(tagsFor(rules, pullRequest(), 'latest=true').tags, []);
+  // A raw latest and the flavor's latest are one tag.
+  assert.deepEqual(tagsFor('type=raw,value=latest', push('refs/heads/master'), 'latest=true').tags, ['latest']);
+});
+
+test('flavor prefix and suffix apply to every tag without its own, and to latest with onlatest', () => {
+  const rules = 'type=semver,pattern={{version}}\ntype=semver,pattern={{major}}.{{minor}}.{{patch}}';
+  const context = push('refs/tags/v1.1.1');
+  // metadata-action's test: suffix=-dev,onlatest=true.
+  assert.deepEqual(tagsFor(rules, context, 'suffix=-dev,onlatest=true'), {
+    version: '1.1.1-dev',
+    tags: ['1.1.1-dev', 'latest-dev'],
+    warnings: [],
+  });
+  assert.deepEqual(tagsFor(rules, context, 'suffix=-dev').tags, ['1.1.1-dev', 'latest']);
+  assert.deepEqual(tagsFor(rules, context, 'prefix=app-,onlatest=true\nsuffix=-slim').tags, [
+    'app-1.1.1-slim',
+    'app-latest',
+  ]);
+  assert.deepEqual(tagsFor(rules, context, 'prefix={{branch}}x-,onlatest=false').tags, ['x-1.1.1', 'latest']);
+  // A rule's own prefix, including type=sha's default sha-, wins over the flavor's.
+  assert.deepEqual(tagsFor('type=sha\ntype=raw,value=a,prefix=', context, 'prefix=p-,latest=false').tags, [
+    'a',
+    'sha-6113728',
+  ]);
+  assert.deepEqual(parseFlavor(''), {
+    latest: 'auto',
+    prefix: '',
+    suffix: '',
+    prefixLatest: false,
+    suffixLatest: false,
+  });
+});
+
+test('tags are sanitised, cut at 128 characters and de-duplicated', () => {
+  assert.deepEqual(tagsFor('type=ref,event=branch', push('refs/heads/feat/ñ@x!y')).tags, ['feat-x-y']);
+  assert.deepEqual(tagsFor('type=raw,value=a b~c', push('refs/heads/master')).tags, ['a-b-c']);
+  const long = tagsFor(`type=raw,value=${'v'.repeat(200)}`, push('refs/heads/master')).version;
+  assert.equal(long, 'v'.repeat(128));
+  // Two rules making the same tag give it once; its first position stays.
+  assert.deepEqual(tagsFor('type=raw,value=master\ntype=ref,event=branch\ntype=sha', push('refs/heads/master')).tags, [
+    'master',
+    'sha-6113728',
+  ]);
+  assert.equal(sanitizeTag('release/1.2+build'), 'release-1.2-build');
+  assert.equal(sanitizeTag('keep_me.1-2'), 'keep_me.1-2');
+});
+
+test('each bad tags rule is one clear invalid-input error naming its line', () => {
+  const cases: [string, string][] = [
+    [
+      'type=ref,event=branch\ntype=semvar,pattern={{version}}',
+      "Input 'tags' has an unknown type 'semvar' in line 2: type=semvar,pattern={{version}}; use one of schedule, semver, pep440, match, edge, ref, raw, sha.",
+    ],
+    [
+      'type=sha,lenght=12',
+      "Input 'tags' has an unknown attribute 'lenght' for type=sha in line 1: type=sha,lenght=12; use enable, priority, prefix, suffix, format.",
+    ],
+    [
+      'type=sha,short',
+      "Input 'tags' has 'short' without a key in line 1: type=sha,short; type=sha takes enable=, priority=, prefix=, suffix=, format=.",
+    ],
+    [
+      '# comment\n\ntype=raw,value=x,enable=yes',
+      "Input 'tags' has enable=yes in line 3: type=raw,value=x,enable=yes; use enable=true, enable=false or an expression such as enable={{is_default_branch}}.",
+    ],
+    [
+      'type=raw,value=x,priority=high',
+      "Input 'tags' has priority=high in line 1: type=raw,value=x,priority=high; use a whole number such as priority=1000 (higher comes first).",
+    ],
+    [
+      'type=semver',
+      "Input 'tags' has no pattern for type=semver in line 1: type=semver; add one, e.g. pattern={{version}}.",
+    ],
+    [
+      'type=ref',
+      "Input 'tags' has no event for type=ref in line 1: type=ref; use event=branch, event=tag or event=pr.",
+    ],
+    [
+      'type=ref,event=push',
+      "Input 'tags' has event=push in line 1: type=ref,event=push; use event=branch, event=tag or event=pr.",
+    ],
+    ['type=raw', "Input 'tags' has no value for type=raw in line 1: type=raw; add one, e.g. value=stable."],
+    [
+      'type=sha,format=tiny',
+      "Input 'tags' has format=tiny in line 1: type=sha,format=tiny; use format=short or format=long.",
+    ],
+    [
+      'type=match,pattern=v(.*),group=one',
+      "Input 'tags' has group=one in line 1: type=match,pattern=v(.*),group=one; use the number of a capture group, 0 for the whole match.",
+    ],
+    ['type=raw,"value=x', `Input 'tags' has a quote that is not closed in line 1: type=raw,"value=x; close it with ".`],
+  ];
+  for (const [tags, message] of cases) {
+    assert.throws(() => parseTagRules(tags), invalidInputError(message), tags);
+  }
+
+  assert.throws(
+    () => parseTagRules('type=match,pattern=v(\\d+'),
+    invalidInputError(
+      /^Input 'tags' has an invalid regular expression 'v\(\\d\+' \(.*\) in line 1: type=match,pattern=v\(\\d\+; fix the pattern/,
+    ),
+  );
+  const expressionCases: [string, RegExp][] = [
+    [
+      'type=raw,value={{brnach}}',
+      /has an unknown expression \{\{brnach\}\} in value in line 1: .*; use \{\{branch\}\}/,
+    ],
+    ['type=raw,value={{branch', /has an expression without closing \}\} in value in line 1/],
+    ['type=raw,value=x,prefix={{sha 1}}', /has the expression \{\{sha 1\}\} that cannot be read in prefix/],
+    ['type=raw,value={{sha "x"}}', /has \{\{sha 'x'\}\}, which takes no arguments in value/],
+    [
+      'type=schedule,pattern={{date}}',
+      /has \{\{date\}\} without one format, e\.g\. \{\{date 'YYYYMMDD'\}\} in pattern/,
+    ],
+    ["type=schedule,pattern={{date 'dddd'}}", /has an unsupported date token 'dddd' in pattern/],
+    ["type=schedule,pattern={{date 'YYYY' tz='Mars/Base'}}", /has an unknown time zone tz='Mars\/Base' in pattern/],
+    ["type=schedule,pattern={{date 'YYYY' zone='UTC'}}", /with an unknown attribute zone= \(only tz= is known\)/],
+    ['type=semver,pattern={{build}}', /has an unknown expression \{\{build\}\} in pattern .*; use \{\{version\}\}/],
+    ['type=raw,value={{version}}', /has an unknown expression \{\{version\}\} in value/],
+  ];
+  for (const [tags, message] of expressionCases) {
+    assert.throws(() => parseTagRules(tags), invalidInputError(message), tags);
+  }
+});
+
+test('an enable expression that renders to neither true nor false fails when tags are computed', () => {
+  const rules = parseTagRules('type=ref,event=branch\ntype=raw,value=x,enable={{branch}}');
+  assert.throws(
+    () => computeTags(rules, parseFlavor(''), push('refs/heads/master')),
+    invalidInputError(
+      "Input 'tags' has enable that renders to 'master' in line 2: type=raw,value=x,enable={{branch}}; make enable render to true or false.",
+    ),
+  );
+});
+
+test('each bad flavor line is one clear invalid-input error naming its line', () => {
+  const cases: [string, string][] = [
+    [
+      'latest=auto\nlabel=x',
+      "Input 'flavor' has an unknown key 'label' in line 2: label=x; use latest, prefix, suffix or onlatest.",
+    ],
+    [
+      'latest=always',
+      "Input 'flavor' has latest=always in line 1: latest=always; use latest=auto, latest=true or latest=false.",
+    ],
+    [
+      'prefix',
+      "Input 'flavor' has 'prefix' without a key in line 1: prefix; write key=value, e.g. latest=auto or prefix=dev-.",
+    ],
+    [
+      'onlatest=true',
+      "Input 'flavor' has onlatest without a prefix or suffix before it in line 1: onlatest=true; write prefix=...,onlatest=true.",
+    ],
+    [
+      'suffix=-x,onlatest=yes',
+      "Input 'flavor' has onlatest=yes in line 1: suffix=-x,onlatest=yes; use onlatest=true or false.",
+    ],
+  ];
+  for (const [flavor, message] of cases) {
+    assert.throws(() => parseFlavor(flavor), invalidInputError(message), flavor);
+  }
+  assert.throws(
+    () => parseFlavor('prefix={{nope}}-'),
+    invalidInputError(/has an unknown expression \{\{nope\}\} in prefix in line 1/),
+  );
+});

@@ -1,0 +1,428 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runAction, type ActionRun } from '../harness/run-action.ts';
+import { webhookPayload } from '../harness/webhooks.ts';
+import { startDockerEngine, type DockerEngine } from '../services/docker-engine.ts';
+import { startFaultProxy, startRegistry, type Registry } from '../services/registry.ts';
+import { FAKE_ECR_PASSWORD, startEcrApiFake, type EcrApiFake } from '../fakes/ecr-api.ts';
+
+// docker-publish's committed bundle against a real Docker engine and a real
+// registry (htpasswd auth) on loopback, main then post.
+
+const USER = { username: 'publisher', password: 'pw-9f2c1d-s3cret' };
+const ECR_USER = { username: 'AWS', password: FAKE_ECR_PASSWORD };
+const USER_CONFIG = '{"auths":{"example.invalid":{"auth":"dXNlcjpvbGQ="}}}';
+
+let engine: DockerEngine;
+let registry: Registry;
+let contexts: string;
+
+before(async () => {
+  [engine, registry] = await Promise.all([
+    startDockerEngine(),
+    startRegistry({ [USER.username]: USER.password, [ECR_USER.username]: ECR_USER.password }),
+  ]);
+  contexts = await mkdtemp(path.join(tmpdir(), 'publish-contexts-'));
+});
+
+after(async () => {
+  await Promise.all([engine?.stop(), registry?.stop(), rm(contexts, { recursive: true, force: true })]);
+});
+
+/** A build context of its own: FROM scratch with one file, so each test pushes a distinct image. */
+async function buildContext(name: string): Promise<string> {
+  const dir = path.join(contexts, name);
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    path.join(dir, 'Dockerfile'),
+    'FROM scratch\nARG NOTE=none\nCOPY hello.txt /hello.txt\nLABEL note=$NOTE\n',
+  );
+  await writeFile(path.join(dir, 'hello.txt'), `hello from ${name}\n`);
+  return dir;
+}
+
+function tagPush(tag: string) {
+  const payload = webhookPayload('push');
+  payload.ref = `refs/tags/${tag}`;
+  return { name: 'push', payload };
+}
+
+async function publish(
+  inputs: Record<string, string>,
+  options: { event?: ReturnType<typeof tagPush>; env?: Record<string, string> } = {},
+): Promise<ActionRun> {
+  const run = await runAction('docker-publish', {
+    inputs: {
+      'registry-username': USER.username,
+      'registry-password': USER.password,
+      'push-retry-delay': '50ms',
+      ...inputs,
+    },
+    env: { DOCKER_HOST: engine.host, ...options.env },
+    ...(options.event ? { event: options.event } : {}),
+    timeoutMs: 180_000,
+  });
+  return run;
+}
+
+/** Files left under RUNNER_TEMP after post, and whether HOME's docker config is as the user left it. */
+async function leftovers(run: ActionRun): Promise<string[]> {
+  return (await readdir(run.runnerTemp, { recursive: true })).map(String);
+}
+
+describe('docker-publish end to end', () => {
+  it('builds once, pushes every tag, and the digest pulls back the same image; no credential outlives the step', async () => {
+    const context = await buildContext('release');
+    const image = `${registry.host}/team/app`;
+    const probe = await runActionWithUserConfig(async (home) => {
+      const run = await publish(
+        {
+          images: image,
+          context,
+          tags: 'type=semver,pattern={{version}}\ntype=semver,pattern={{major}}.{{minor}}\ntype=sha',
+          'build-args': 'NOTE=two words "quoted"',
+          labels: 'org.opencontainers.image.vendor=Example Corp',
+        },
+        { event: tagPush('v1.2.3'), env: { HOME: home } },
+      );
+      return run;
+    });
+    const { run, homeConfigAfter } = probe;
+    try {
+      assert.equal(run.main.exitCode, 0, run.main.log);
+      const { outputs } = run.main;
+      assert.match(outputs.digest ?? '', /^sha256:[0-9a-f]{64}$/);
+      assert.equal(outputs.version, '1.2.3');
+      const sha = String(webhookPayload('push').after).slice(0, 7);
+      assert.deepEqual(outputs.tags?.split('\n'), [
+        `${image}:1.2.3`,
+        `${image}:1.2`,
+        `${image}:sha-${sha}`,
+        `${image}:latest`,
+      ]);
+      assert.equal(outputs['image-refs'], `${image}@${outputs.digest}`);
+
+      // The registry holds every tag at that digest.
+      for (const tag of ['1.2.3', '1.2', `sha-${sha}`, 'latest']) {
+        assert.equal(await registry.manifestDigest('team/app', tag, USER), outputs.digest, tag);
+      }
+      // Pulled back by digest into a clean engine state, it is the image that was built.
+      const docker = (args: string[]) => engine.docker(args, { env: { DOCKER_CONFIG: run.home } });
+      for (const ref of outputs.tags?.split('\n') ?? []) await docker(['rmi', ref]);
+      await assert.rejects(docker(['image', 'inspect', outputs['image-id'] ?? '']));
+      await docker(['login', '--username', USER.username, '--password', USER.password, registry.host]);
+      await docker(['pull', `${image}@${outputs.digest}`]);
+      const pulled = JSON.parse(await docker(['image', 'inspect', `${image}@${outputs.digest}`])) as {
+        Id: string;
+        Config: { Labels: Record<string, string> };
+      }[];
+      assert.equal(pulled[0]?.Id, outputs['image-id']);
+      const labels = pulled[0]?.Config.Labels ?? {};
+      assert.equal(labels.note, 'two words "quoted"');
+      assert.equal(labels['org.opencontainers.image.version'], '1.2.3');
+      assert.equal(labels['org.opencontainers.image.vendor'], 'Example Corp');
+      assert.equal(labels['org.opencontainers.image.revision'], String(webhookPayload('push').after));
+
+      const metadata = JSON.parse(outputs.metadata ?? '{}') as { builder: string; references: { status: string }[] };
+      assert.equal(metadata.builder, 'classic');
+      assert.deepEqual(
+        metadata.references.map((r) => r.status),
+        ['pushed', 'pushed', 'pushed', 'pushed'],
+      );
+      assert.match(run.main.summary, /4 references pushed/);
+      assert.ok(run.main.summary.includes(`\`${image}:1.2.3\``));
+
+      // The password was masked, given on stdin, and is nowhere to be read.
+      assert.ok(run.main.masks.includes(USER.password));
+      assert.ok(!run.visibleText().includes(USER.password));
+      // No credential file remains, and the user's own docker config is untouched.
+      assert.equal(run.post?.exitCode, 0, run.post?.log);
+      assert.deepEqual(await leftovers(run), []);
+      assert.equal(homeConfigAfter, USER_CONFIG);
+    } finally {
+      await run.cleanup();
+    }
+  });
+
+  it('fails at login with a wrong password, naming the registry, and pushes nothing', async () => {
+    const context = await buildContext('wrong-password');
+    const run = await publish({
+      images: `${registry.host}/team/denied`,
+      context,
+      tags: 'type=raw,value=1',
+      'registry-password': 'not-the-password',
+    });
+    try {
+      assert.equal(run.main.exitCode, 1);
+      assert.equal(run.main.outputs['failure-reason'], 'login-failed');
+      assert.match(run.main.log, new RegExp(`Login to ${registry.host} as ${USER.username} failed: .*401`));
+      assert.doesNotMatch(run.main.log, /\[command\]docker build /);
+      assert.equal(await registry.manifestDigest('team/denied', '1', USER), undefined);
+      assert.ok(!run.visibleText().includes('not-the-password'));
+      assert.deepEqual(await leftovers(run), []);
+    } finally {
+      await run.cleanup();
+    }
+  });
+
+  it('if-tag-exists: skip leaves an existing tag, fail stops before building, overwrite replaces it', async () => {
+    const image = `${registry.host}/team/exists`;
+    const first = await publish({
+      images: image,
+      context: await buildContext('exists-1'),
+      tags: 'type=raw,value=stable',
+    });
+    await first.cleanup();
+    assert.equal(first.main.exitCode, 0, first.main.log);
+    const original = first.main.outputs.digest;
+
+    const changed = await buildContext('exists-2');
+    const skip = await publish({
+      images: image,
+      context: changed,
+      tags: 'type=raw,value=stable\ntype=raw,value=next',
+      'if-tag-exists': 'skip',
+    });
+    try {
+      assert.equal(skip.main.exitCode, 0, skip.main.log);
+      assert.equal(await registry.manifestDigest('team/exists', 'stable', USER), original);
+      assert.equal(await registry.manifestDigest('team/exists', 'next', USER), skip.main.outputs.digest);
+      assert.notEqual(skip.main.outputs.digest, original);
+      assert.match(skip.main.summary, /exists, left as it is/);
+      const statuses = (
+        JSON.parse(skip.main.outputs.metadata ?? '{}') as { references: { tag: string; status: string }[] }
+      ).references;
+      assert.deepEqual(
+        statuses.map((r) => [r.tag, r.status]),
+        [
+          ['stable', 'skipped'],
+          ['next', 'pushed'],
+        ],
+      );
+    } finally {
+      await skip.cleanup();
+    }
+
+    const fail = await publish({
+      images: image,
+      context: changed,
+      tags: 'type=raw,value=stable',
+      'if-tag-exists': 'fail',
+    });
+    try {
+      assert.equal(fail.main.exitCode, 1);
+      assert.equal(fail.main.outputs['failure-reason'], 'tag-exists');
+      assert.match(fail.main.log, new RegExp(`${image}:stable already exists; nothing was built or pushed`));
+      assert.doesNotMatch(fail.main.log, /\[command\]docker build /);
+    } finally {
+      await fail.cleanup();
+    }
+
+    const overwrite = await publish({ images: image, context: changed, tags: 'type=raw,value=stable' });
+    try {
+      assert.equal(overwrite.main.exitCode, 0, overwrite.main.log);
+      assert.equal(await registry.manifestDigest('team/exists', 'stable', USER), overwrite.main.outputs.digest);
+      assert.notEqual(overwrite.main.outputs.digest, original);
+    } finally {
+      await overwrite.cleanup();
+    }
+  });
+
+  it('retries a push that gets 503 or a reset connection, and succeeds', async () => {
+    const proxy = await startFaultProxy(registry.host);
+    try {
+      for (const fault of ['http-503', 'reset'] as const) {
+        proxy.failManifestPuts(2, fault);
+        const run = await publish({
+          images: `${proxy.host}/team/flaky-${fault}`,
+          context: await buildContext(`flaky-${fault}`),
+          tags: 'type=raw,value=1',
+        });
+        try {
+          assert.equal(run.main.exitCode, 0, run.main.log);
+          const [reference] = (JSON.parse(run.main.outputs.metadata ?? '{}') as { references: { attempts: number }[] })
+            .references;
+          assert.equal(reference?.attempts, 3, fault);
+          assert.match(run.main.log, /Attempt 2 for .* failed with a transient error; retrying/);
+          assert.equal(await registry.manifestDigest(`team/flaky-${fault}`, '1', USER), run.main.outputs.digest);
+        } finally {
+          await run.cleanup();
+        }
+      }
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('does not retry a push refused with 401', async () => {
+    const proxy = await startFaultProxy(registry.host);
+    try {
+      // Login and layer uploads pass; the manifest upload is refused, as when a token may read but not push.
+      proxy.failManifestPuts(10, 'http-401');
+      const run = await publish({
+        images: `${proxy.host}/team/refused`,
+        context: await buildContext('refused'),
+        tags: 'type=raw,value=1',
+        'push-attempts': '5',
+      });
+      try {
+        assert.equal(run.main.exitCode, 1);
+        assert.equal(run.main.outputs['failure-reason'], 'push-failed');
+        assert.match(run.main.log, new RegExp(`Pushing ${proxy.host}/team/refused:1 failed: .*unauthorized`));
+        assert.doesNotMatch(run.main.log, /retrying/);
+        assert.equal(proxy.faultsServed, 1);
+      } finally {
+        await run.cleanup();
+      }
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('refuses bad input with one clear error before anything is built', async () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ images: `${registry.host}/Team/App` }, /Input 'images' has '.*Team\/App', which is not a valid image name/],
+      [{ images: `${registry.host}/app:1.0` }, /Input 'images' has .*app:1\.0/],
+      [{ images: `${registry.host}/app`, tags: 'type=nightly' }, /Input 'tags' .*nightly/],
+      [{ images: `${registry.host}/app`, 'if-tag-exists': 'maybe' }, /Input 'if-tag-exists'/],
+      [{ images: `${registry.host}/app`, platforms: 'linux/amd64,linux/arm64' }, /Input 'platforms' .* needs BuildKit/],
+    ];
+    for (const [inputs, message] of cases) {
+      const run = await publish({ context: contexts, tags: 'type=raw,value=1', ...inputs });
+      try {
+        assert.equal(run.main.exitCode, 1, JSON.stringify(inputs));
+        assert.equal(run.main.outputs['failure-reason'], 'invalid-input', run.main.log);
+        assert.match(run.main.log, message);
+        assert.doesNotMatch(run.main.log, /\[command\]docker (build|login) /);
+      } finally {
+        await run.cleanup();
+      }
+    }
+  });
+});
+
+/** Runs with a HOME whose ~/.docker/config.json holds an earlier login, and reads that file back after post. */
+async function runActionWithUserConfig(
+  fn: (home: string) => Promise<ActionRun>,
+): Promise<{ run: ActionRun; homeConfigAfter: string }> {
+  const home = await mkdtemp(path.join(tmpdir(), 'publish-home-'));
+  await mkdir(path.join(home, '.docker'));
+  await writeFile(path.join(home, '.docker', 'config.json'), USER_CONFIG);
+  try {
+    const run = await fn(home);
+    const file = path.join(home, '.docker', 'config.json');
+    return { run, homeConfigAfter: existsSync(file) ? await readFile(file, 'utf8') : '' };
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+describe('docker-publish to ECR', () => {
+  let ecr: EcrApiFake;
+  before(async () => {
+    ecr = await startEcrApiFake();
+  });
+  after(() => ecr?.close());
+
+  // The local registry stands for the account's ECR registry: a `registries`
+  // entry of type ecr sends its login through the ECR API fake.
+  const ecrEntry = () =>
+    `- registry: ${registry.host}\n  type: ecr\n  aws-region: ${ecr.region}\n  aws-account-id: "${ecr.accountId}"`;
+  const ecrEnv = () => ({ ...ecr.env(), AWS_EC2_METADATA_DISABLED: 'true' });
+
+  it('logs in with the token of GetAuthorizationToken, creates the repository with its options, and pushes', async () => {
+    const image = `${registry.host}/svc/api`;
+    const run = await publish(
+      {
+        images: image,
+        context: await buildContext('ecr'),
+        tags: 'type=raw,value=1',
+        registries: ecrEntry(),
+        'registry-username': '',
+        'registry-password': '',
+        'ecr-create-repository': 'true',
+        'ecr-tag-immutability': 'immutable',
+      },
+      { env: ecrEnv() },
+    );
+    try {
+      assert.equal(run.main.exitCode, 0, run.main.log);
+      assert.deepEqual(
+        ecr.requests.map((r) => r.action),
+        ['GetAuthorizationToken', 'DescribeRepositories', 'CreateRepository'],
+      );
+      const repository = ecr.repository('svc/api');
+      assert.equal(repository?.imageTagMutability, 'IMMUTABLE');
+      assert.equal(repository?.imageScanningConfiguration.scanOnPush, true);
+      assert.equal(await registry.manifestDigest('svc/api', '1', ECR_USER), run.main.outputs.digest);
+      assert.match(run.main.summary, /created ECR repositories: .*svc\/api/);
+      assert.ok(run.main.masks.includes(FAKE_ECR_PASSWORD));
+      assert.ok(!run.visibleText().includes(FAKE_ECR_PASSWORD));
+      assert.deepEqual(await leftovers(run), []);
+    } finally {
+      await run.cleanup();
+    }
+
+    // A re-run on an immutable repository: DescribeImages finds the tag and the push is skipped.
+    ecr.addImage('svc/api', '1', run.main.outputs.digest ?? '');
+    ecr.clearRequests();
+    const again = await publish(
+      {
+        images: image,
+        context: await buildContext('ecr'),
+        tags: 'type=raw,value=1',
+        registries: ecrEntry(),
+        'if-tag-exists': 'skip',
+      },
+      { env: ecrEnv() },
+    );
+    try {
+      assert.equal(again.main.exitCode, 0, again.main.log);
+      assert.ok(ecr.requestsTo('DescribeImages').length === 1);
+      assert.doesNotMatch(again.main.log, /\[command\]docker (build|push) /);
+      assert.match(again.main.log, /nothing to build or push/);
+    } finally {
+      await again.cleanup();
+    }
+  });
+
+  it('refuses a missing repository when it may not create it, before building', async () => {
+    const run = await publish(
+      { images: `${registry.host}/svc/missing`, context: contexts, tags: 'type=raw,value=1', registries: ecrEntry() },
+      { env: ecrEnv() },
+    );
+    try {
+      assert.equal(run.main.exitCode, 1);
+      assert.equal(run.main.outputs['failure-reason'], 'ecr-repository-missing');
+      assert.match(run.main.log, /The ECR repository 'svc\/missing' does not exist.*ecr-create-repository: true/);
+      assert.doesNotMatch(run.main.log, /\[command\]docker build /);
+    } finally {
+      await run.cleanup();
+    }
+  });
+
+  it('fails with one clear error when an ECR image has no AWS credentials, before building', async () => {
+    const run = await publish(
+      {
+        images: `${ecr.accountId}.dkr.ecr.eu-west-1.amazonaws.com/app`,
+        context: contexts,
+        tags: 'type=raw,value=1',
+        'registry-username': '',
+        'registry-password': '',
+      },
+      { env: { AWS_EC2_METADATA_DISABLED: 'true' } },
+    );
+    try {
+      assert.equal(run.main.exitCode, 1);
+      assert.equal(run.main.outputs['failure-reason'], 'aws-credentials-missing', run.main.log);
+      assert.match(run.main.log, /configure-aws-credentials/);
+      assert.doesNotMatch(run.main.log, /\[command\]docker (build|login) /);
+    } finally {
+      await run.cleanup();
+    }
+  });
+});
