@@ -16,6 +16,7 @@ const REFUSED_INPUTS: Record<string, Record<string, string>> = {
   'drift-detect': { INPUT_TOOL: 'none' },
   'tf-apply': { INPUT_TOOL: 'none' },
   'docker-publish': {}, // no image
+  'ansible-deploy': {}, // no playbook
 };
 
 function timeProcess(args: string[], env: Record<string, string>): Promise<number> {
