@@ -63610,21 +63610,22 @@ async function publish(settings, deps) {
     const [, hasBuildx] = await Promise.all([cli.checkEngine(), cli.hasBuildx()]);
     const builder = hasBuildx ? 'buildx' : 'classic';
     const references = settings.images.flatMap((image) => settings.tags.map((tag) => ({ image, tag, reference: `${image.name}:${tag}` })));
-    const files = new SecretFiles(deps.workDir);
-    const secretFiles = {};
-    for (const [id, value] of Object.entries(settings.secrets))
-        secretFiles[id] = await files.write('build-secret', '', value);
-    const build = {
-        ...settings.build,
-        tags: references.map((r) => r.reference),
-        labels: settings.labels,
-        secretFiles,
-    };
     const iidFile = external_node_path_default().join(deps.workDir, 'image-id');
     const metadataFile = external_node_path_default().join(deps.workDir, 'build-metadata.json');
-    // Refuses options the builder cannot honour before any login or build.
-    buildCommand(build, builder, { iidFile, metadataFile });
+    const files = new SecretFiles(deps.workDir);
     try {
+        const secretFiles = {};
+        for (const [id, value] of Object.entries(settings.secrets)) {
+            secretFiles[id] = await files.write('build-secret', '', value);
+        }
+        const build = {
+            ...settings.build,
+            tags: references.map((r) => r.reference),
+            labels: settings.labels,
+            secretFiles,
+        };
+        // Refuses options the builder cannot honour before any login or build.
+        buildCommand(build, builder, { iidFile, metadataFile });
         const ecrPlans = new Map();
         if (settings.build.push) {
             await deps.group('Registry login', () => loginAll(settings.logins, deps, ecrPlans));
@@ -63641,16 +63642,7 @@ async function publish(settings, deps) {
             builder,
             imageId: '',
             digest: '',
-            references: references
-                .filter((r) => existing.has(r.reference))
-                .map((r) => ({
-                image: r.image.name,
-                tag: r.tag,
-                reference: r.reference,
-                status: 'skipped',
-                digest: '',
-                attempts: 0,
-            })),
+            references: references.filter((r) => existing.has(r.reference)).map((r) => outcome(r, 'skipped')),
             logins: settings.logins.map(({ host, method }) => ({ host, method })),
             createdRepositories,
             buildMs: 0,
@@ -63663,7 +63655,6 @@ async function publish(settings, deps) {
         const args = buildCommand(buildOptions, builder, { iidFile, metadataFile });
         const viaBuildx = pushedByBuildx(buildOptions, builder);
         const started = Date.now();
-        result.buildStartedAt = started;
         let attempts = 1;
         await deps.group(`Building with ${builder === 'buildx' ? 'BuildKit (buildx)' : 'the classic builder'}`, () => 
         // A buildx build that pushes is retried as a whole: its layers are cached after the first attempt.
@@ -63673,41 +63664,20 @@ async function publish(settings, deps) {
         result.buildMs = Date.now() - started;
         result.imageId = (await (0,promises_.readFile)(iidFile, 'utf8')).trim();
         if (!settings.build.push) {
-            result.references.push(...references.map((r) => ({
-                image: r.image.name,
-                tag: r.tag,
-                reference: r.reference,
-                status: 'built',
-                digest: '',
-                attempts: 0,
-            })));
+            result.references.push(...references.map((r) => outcome(r, 'built')));
             return result;
         }
         if (viaBuildx) {
             const metadata = JSON.parse(await (0,promises_.readFile)(metadataFile, 'utf8'));
             const digest = String(metadata['containerimage.digest'] ?? '');
-            result.references.push(...toPush.map((r) => ({
-                image: r.image.name,
-                tag: r.tag,
-                reference: r.reference,
-                status: 'pushed',
-                digest,
-                attempts,
-            })));
+            result.references.push(...toPush.map((r) => outcome(r, 'pushed', digest, attempts)));
         }
         else {
             await deps.group(`Pushing ${toPush.length} reference${toPush.length === 1 ? '' : 's'}`, async () => {
                 for (const r of toPush) {
                     let tries = 0;
                     const digest = await withPushRetries(settings, deps, r.reference, (n) => ((tries = n), cli.push(r.reference)));
-                    result.references.push({
-                        image: r.image.name,
-                        tag: r.tag,
-                        reference: r.reference,
-                        status: 'pushed',
-                        digest,
-                        attempts: tries,
-                    });
+                    result.references.push(outcome(r, 'pushed', digest, tries));
                 }
             });
         }
@@ -63717,6 +63687,9 @@ async function publish(settings, deps) {
     finally {
         await files.removeAll();
     }
+}
+function outcome(r, status, digest = '', attempts = 0) {
+    return { image: r.image.name, tag: r.tag, reference: r.reference, status, digest, attempts };
 }
 async function loginAll(plans, deps, ecrPlans) {
     for (const plan of plans) {

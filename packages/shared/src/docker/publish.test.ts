@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -178,6 +178,12 @@ describe('publish', () => {
       actionError('invalid-input', /^Input 'cache-to'/),
     );
     assert.ok(!docker.calls.some((args) => args[0] === 'login'));
+    // A secret written for the build is gone when the build is refused.
+    await assert.rejects(
+      publish(settings({}, { token: 'abc' }), deps(docker.exec)),
+      actionError('invalid-input', /^Input 'secrets'/),
+    );
+    assert.deepEqual(await readdir(workDir), []);
   });
 
   it('refuses to push when the rules give no tag', async () => {

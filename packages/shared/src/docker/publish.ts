@@ -72,8 +72,6 @@ export interface PublishResult {
   references: PublishedReference[];
   logins: { host: string; method: LoginPlan['method'] }[];
   createdRepositories: string[];
-  /** When `docker build` started (ms since epoch), for the overhead benchmark and the summary. */
-  buildStartedAt?: number;
   buildMs: number;
 }
 
@@ -90,22 +88,23 @@ export async function publish(settings: PublishSettings, deps: PublishDeps): Pro
   const references = settings.images.flatMap((image) =>
     settings.tags.map((tag) => ({ image, tag, reference: `${image.name}:${tag}` })),
   );
-  const files = new SecretFiles(deps.workDir);
-  const secretFiles: Record<string, string> = {};
-  for (const [id, value] of Object.entries(settings.secrets))
-    secretFiles[id] = await files.write('build-secret', '', value);
-  const build: BuildOptions = {
-    ...settings.build,
-    tags: references.map((r) => r.reference),
-    labels: settings.labels,
-    secretFiles,
-  };
   const iidFile = path.join(deps.workDir, 'image-id');
   const metadataFile = path.join(deps.workDir, 'build-metadata.json');
-  // Refuses options the builder cannot honour before any login or build.
-  buildCommand(build, builder, { iidFile, metadataFile });
-
+  const files = new SecretFiles(deps.workDir);
   try {
+    const secretFiles: Record<string, string> = {};
+    for (const [id, value] of Object.entries(settings.secrets)) {
+      secretFiles[id] = await files.write('build-secret', '', value);
+    }
+    const build: BuildOptions = {
+      ...settings.build,
+      tags: references.map((r) => r.reference),
+      labels: settings.labels,
+      secretFiles,
+    };
+    // Refuses options the builder cannot honour before any login or build.
+    buildCommand(build, builder, { iidFile, metadataFile });
+
     const ecrPlans = new Map<string, Extract<LoginPlan, { method: 'ecr' }>>();
     if (settings.build.push) {
       await deps.group('Registry login', () => loginAll(settings.logins, deps, ecrPlans));
@@ -126,16 +125,7 @@ export async function publish(settings: PublishSettings, deps: PublishDeps): Pro
       builder,
       imageId: '',
       digest: '',
-      references: references
-        .filter((r) => existing.has(r.reference))
-        .map((r) => ({
-          image: r.image.name,
-          tag: r.tag,
-          reference: r.reference,
-          status: 'skipped',
-          digest: '',
-          attempts: 0,
-        })),
+      references: references.filter((r) => existing.has(r.reference)).map((r) => outcome(r, 'skipped')),
       logins: settings.logins.map(({ host, method }) => ({ host, method })),
       createdRepositories,
       buildMs: 0,
@@ -149,7 +139,6 @@ export async function publish(settings: PublishSettings, deps: PublishDeps): Pro
     const args = buildCommand(buildOptions, builder, { iidFile, metadataFile });
     const viaBuildx = pushedByBuildx(buildOptions, builder);
     const started = Date.now();
-    result.buildStartedAt = started;
     let attempts = 1;
     await deps.group(`Building with ${builder === 'buildx' ? 'BuildKit (buildx)' : 'the classic builder'}`, () =>
       // A buildx build that pushes is retried as a whole: its layers are cached after the first attempt.
@@ -161,31 +150,13 @@ export async function publish(settings: PublishSettings, deps: PublishDeps): Pro
     result.imageId = (await readFile(iidFile, 'utf8')).trim();
 
     if (!settings.build.push) {
-      result.references.push(
-        ...references.map((r) => ({
-          image: r.image.name,
-          tag: r.tag,
-          reference: r.reference,
-          status: 'built' as const,
-          digest: '',
-          attempts: 0,
-        })),
-      );
+      result.references.push(...references.map((r) => outcome(r, 'built')));
       return result;
     }
     if (viaBuildx) {
       const metadata = JSON.parse(await readFile(metadataFile, 'utf8')) as Record<string, unknown>;
       const digest = String(metadata['containerimage.digest'] ?? '');
-      result.references.push(
-        ...toPush.map((r) => ({
-          image: r.image.name,
-          tag: r.tag,
-          reference: r.reference,
-          status: 'pushed' as const,
-          digest,
-          attempts,
-        })),
-      );
+      result.references.push(...toPush.map((r) => outcome(r, 'pushed', digest, attempts)));
     } else {
       await deps.group(`Pushing ${toPush.length} reference${toPush.length === 1 ? '' : 's'}`, async () => {
         for (const r of toPush) {
@@ -196,14 +167,7 @@ export async function publish(settings: PublishSettings, deps: PublishDeps): Pro
             r.reference,
             (n) => ((tries = n), cli.push(r.reference)),
           );
-          result.references.push({
-            image: r.image.name,
-            tag: r.tag,
-            reference: r.reference,
-            status: 'pushed',
-            digest,
-            attempts: tries,
-          });
+          result.references.push(outcome(r, 'pushed', digest, tries));
         }
       });
     }
@@ -212,6 +176,16 @@ export async function publish(settings: PublishSettings, deps: PublishDeps): Pro
   } finally {
     await files.removeAll();
   }
+}
+
+interface Reference {
+  image: ImageName;
+  tag: string;
+  reference: string;
+}
+
+function outcome(r: Reference, status: ReferenceStatus, digest = '', attempts = 0): PublishedReference {
+  return { image: r.image.name, tag: r.tag, reference: r.reference, status, digest, attempts };
 }
 
 async function loginAll(
@@ -257,7 +231,7 @@ async function ensureRepositories(
 }
 
 async function findExisting(
-  references: readonly { image: ImageName; tag: string; reference: string }[],
+  references: readonly Reference[],
   deps: PublishDeps,
   ecrPlans: Map<string, Extract<LoginPlan, { method: 'ecr' }>>,
 ): Promise<Set<string>> {
