@@ -1,58 +1,28 @@
-// `npm run demo`: the suite's main job on the embedded example. For now:
-// start the example app (examples/app/www served on loopback), probe it with
-// the committed smoke-test bundle exactly as GitHub's runner would run it,
-// print the step's outputs and write its job summary to .demo/.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// `npm run demo`: the suite's main job on the embedded example (examples/pipeline.ts),
+// every action run as its committed bundle. Prints each step's log and outputs,
+// and writes each job summary and the PR comment to .demo/ as Markdown.
+//   npm run demo             a real terraform or tofu from PATH when there is one
+//   npm run demo -- --double the Terraform CLI double, with the recorded plan
 import path from 'node:path';
-import { REPO_ROOT, runAction, type StepResult } from '../test/harness/run-action.ts';
+import { REPO_ROOT } from '../test/harness/run-action.ts';
+import { runPipeline } from './pipeline.ts';
 
-const www = path.join(REPO_ROOT, 'examples/app/www');
-const out = path.join(REPO_ROOT, '.demo');
-
-const app = createServer(async (req, res) => {
-  const file = path.join(
-    www,
-    path.normalize(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/+$/, 'index.html'),
-  );
-  const body = file.startsWith(www) ? await readFile(file).catch(() => undefined) : undefined;
-  res.writeHead(body ? 200 : 404, { 'content-type': file.endsWith('.json') ? 'application/json' : 'text/plain' });
-  res.end(body ?? 'not found');
+const controller = new AbortController();
+// Ctrl-C reaches the running step (same process group); the services are then stopped.
+process.once('SIGINT', () => {
+  console.log('\nInterrupted: stopping after this step…');
+  controller.abort();
 });
-await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
-const base = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
-console.log(`example app listening on ${base}`);
 
 try {
-  await mkdir(out, { recursive: true });
-  const run = await runAction('smoke-test', {
-    inputs: {
-      urls: `${base}/`,
-      checks: [
-        `- url: ${base}/health`,
-        `  expect-body: '^OK'`,
-        `- url: ${base}/version.json`,
-        `  expect-json: { app: example, status: ready }`,
-        `  max-latency: 2s`,
-      ].join('\n'),
-      'retry-delay': '200ms',
-      deadline: '30s',
-    },
+  const result = await runPipeline({
+    out: path.join(REPO_ROOT, '.demo'),
+    terraform: process.argv.includes('--double') ? 'double' : 'auto',
+    log: (text) => console.log(text),
+    signal: controller.signal,
   });
-  await run.cleanup();
-  report('smoke-test', run.main);
-  const summary = path.join(out, 'smoke-test.summary.md');
-  await writeFile(summary, run.main.summary);
-  console.log(`\njob summary written to ${path.relative(process.cwd(), summary)}`);
-  process.exitCode = run.main.exitCode ?? 1;
-} finally {
-  app.close();
-}
-
-function report(step: string, result: StepResult): void {
-  console.log(`\n== ${step}: ${result.exitCode === 0 ? 'succeeded' : `failed (exit ${result.exitCode})`}`);
-  console.log(result.log.replace(/^/gm, '  │ '));
-  console.log('  outputs:');
-  for (const [name, value] of Object.entries(result.outputs)) console.log(`    ${name}: ${value}`);
+  process.exitCode = result.ok ? 0 : 1;
+} catch (error) {
+  console.error(`\nThe demo could not run: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
 }

@@ -84,6 +84,10 @@ export async function startDockerEngine(): Promise<DockerEngine> {
       await exited;
       clearTimeout(killer);
       log.end();
+      // After a `--network host` container, dockerd 20.10 leaves its host
+      // network namespace mounted when it exits; the data root cannot be
+      // removed until it is unmounted.
+      await run('umount', [path.join(root, 'exec', 'netns', 'default')]).catch(() => undefined);
       // The data root holds overlay mounts only while the daemon runs.
       await rm(root, { recursive: true, force: true, maxRetries: 3 });
     },

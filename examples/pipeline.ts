@@ -1,0 +1,383 @@
+// The suite's main job on the embedded example, each action run as its
+// committed bundle exactly as GitHub's runner runs it (test/harness): tf-plan
+// comments the plan of examples/infra on a pull request; the stack's outputs
+// name the hosts; docker-publish builds examples/app and pushes it to a
+// registry; ansible-deploy starts it by digest on the hosts over SSH; and
+// smoke-test probes it. Everything remote runs on loopback: a Docker engine,
+// a registry, an sshd (the "host"), and the GitHub API and artifact service
+// fakes. `npm run demo` (examples/demo.ts) and test/e2e/demo.test.ts run it.
+import { randomBytes } from 'node:crypto';
+import { copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readPlanMarker } from '@iac-actions/shared/terraform/plan-marker.ts';
+import { REAL_TERRAFORM } from '../test/e2e/real-terraform.ts';
+import { REPOSITORY, startTerraformWorld, type TerraformWorld } from '../test/e2e/terraform-setup.ts';
+import { runAction, type ActionRun, type StepResult } from '../test/harness/run-action.ts';
+import { webhookPayload } from '../test/harness/webhooks.ts';
+import { startDockerEngine, type DockerEngine } from '../test/services/docker-engine.ts';
+import { freePort } from '../test/services/free-port.ts';
+import { startRegistry, type Registry } from '../test/services/registry.ts';
+import { startSshServer, type SshServer } from '../test/services/sshd.ts';
+import { installTerraformDouble } from '../test/terraform-double/index.ts';
+import { RECORDED_PLAN } from './record-plan.ts';
+import { seconds, stepReport } from './step-report.ts';
+import { terraformCli } from './terraform-cli.ts';
+
+const EXAMPLES = path.dirname(fileURLToPath(import.meta.url));
+/** Where the checkout holds the example, as in this repository. */
+const STACK_DIR = 'examples/infra';
+const APP_DIR = 'examples/app';
+const ANSIBLE_DIR = 'examples/ansible';
+const BUSYBOX = '/usr/bin/busybox';
+const CONTAINER = 'example-app';
+/** The release docker-publish tags, as examples/app/www/version.json says. */
+const RELEASE_TAG = 'v1.0.0';
+
+const STEPS = ['tf-plan', 'docker-publish', 'ansible-deploy', 'smoke-test'] as const;
+export type StepName = (typeof STEPS)[number];
+
+export interface PipelineStep {
+  name: StepName;
+  status: 'succeeded' | 'failed' | 'skipped';
+  main?: StepResult;
+  post?: StepResult;
+  /** Everything a person or a later step can read of the step (ActionRun.visibleText). */
+  visibleText?: string;
+}
+
+export interface PipelineOptions {
+  /** Directory for the Markdown files: each job summary and the PR comment. */
+  out: string;
+  /** `auto`: a real terraform or tofu from PATH when there is one, else the CLI double; `double`: the double. */
+  terraform?: 'auto' | 'double';
+  /** Receives the progress and each step's report; default: silent. */
+  log?: (text: string) => void;
+  /** Stops before the next step; what was started is stopped. */
+  signal?: AbortSignal;
+}
+
+export interface PipelineResult {
+  ok: boolean;
+  steps: PipelineStep[];
+  /** What ran the Terraform commands, in words. */
+  terraform: string;
+  /** `terraform output -json` of the applied stack, as ansible-deploy got it. */
+  stackOutputs?: string;
+  /** The app container after the deploy, as the engine saw it. */
+  container?: { image: string; imageId: string; running: boolean };
+  /** The URL of the deployed app. */
+  appUrl?: string;
+  /** The plan comment on the pull request, read from the GitHub API fake. */
+  prComment?: string;
+  /** The Markdown files written into `out`. */
+  files: string[];
+  /** The registry user of this run (a throwaway password), to check that it never shows. */
+  registryUser?: { username: string; password: string };
+}
+
+interface Services {
+  engine: DockerEngine;
+  registry: Registry;
+  sshd: SshServer;
+  world: TerraformWorld;
+}
+
+export async function runPipeline(options: PipelineOptions): Promise<PipelineResult> {
+  const log = options.log ?? (() => {});
+  const result: PipelineResult = { ok: false, steps: [], terraform: '', files: [] };
+  const registryUser = { username: 'deployer', password: `demo-${randomBytes(12).toString('hex')}` };
+  result.registryUser = registryUser;
+  await mkdir(options.out, { recursive: true });
+  // No summary of an earlier run may pass for one of this run.
+  await Promise.all(
+    [...STEPS.map((name) => `${name}.summary.md`), 'tf-plan.pr-comment.md'].map((name) =>
+      rm(path.join(options.out, name), { force: true }),
+    ),
+  );
+
+  log('Starting a Docker engine, a registry, an sshd, and the GitHub API and artifact service fakes…');
+  const started = performance.now();
+  const teardown: (() => Promise<unknown>)[] = [];
+  let checkout: string | undefined;
+  // A running container would hold the engine's network namespace as it stops.
+  let removeContainer: (() => Promise<unknown>) | undefined;
+  try {
+    const services = await startServices(registryUser, teardown);
+    log(
+      [
+        `  Docker engine   ${services.engine.host}`,
+        `  registry        http://${services.registry.host} (user ${registryUser.username})`,
+        `  sshd            ${services.sshd.user}@127.0.0.1:${services.sshd.port}`,
+        `  GitHub API fake ${services.world.github.url}`,
+        `  (${seconds(performance.now() - started)})`,
+      ].join('\n'),
+    );
+    checkout = await checkoutExample();
+    const terraform = await chooseTerraform(options.terraform ?? 'auto');
+    result.terraform = terraform.description;
+    log(`\nTerraform: ${terraform.description}`);
+
+    const step = async (name: StepName, run: () => Promise<ActionRun>): Promise<StepResult | undefined> => {
+      if (options.signal?.aborted || result.steps.some((s) => s.status !== 'succeeded')) {
+        result.steps.push({ name, status: 'skipped' });
+        return undefined;
+      }
+      const action = await run();
+      await action.cleanup();
+      const { main, post } = action;
+      const ok = main.exitCode === 0 && (post?.exitCode ?? 0) === 0;
+      result.steps.push({
+        name,
+        status: ok ? 'succeeded' : 'failed',
+        main,
+        ...(post ? { post } : {}),
+        visibleText: action.visibleText(),
+      });
+      log(`\n${stepReport(name, main, post)}`);
+      result.files.push(await writeMarkdown(options.out, `${name}.summary.md`, main.summary, log));
+      return ok ? main : undefined;
+    };
+
+    // On the pull request: the plan of the stack, as a comment.
+    const { world, engine, registry, sshd } = services;
+    const pr = world.pullRequest();
+    await step('tf-plan', () =>
+      world.run('tf-plan', {
+        workspace: checkout!,
+        event: pr.event,
+        inputs: { tool: terraform.tool, version: terraform.version, 'working-directory': STACK_DIR },
+        double: terraform.double ?? false,
+      }),
+    );
+    const comment = world.github.comments(REPOSITORY, pr.number).find((c) => readPlanMarker(c.body ?? ''));
+    if (comment?.body) {
+      result.prComment = comment.body;
+      result.files.push(await writeMarkdown(options.out, 'tf-plan.pr-comment.md', comment.body, log));
+    }
+
+    // After the merge: the applied stack's outputs name the hosts.
+    if (!options.signal?.aborted && result.steps.every((s) => s.status === 'succeeded')) {
+      result.stackOutputs = await terraform.applyAndReadOutputs(path.join(checkout, STACK_DIR));
+      const outputs = JSON.parse(result.stackOutputs) as Record<string, { value: unknown }>;
+      log(
+        [
+          '\n== stack outputs: `terraform output -json` after the apply, for ansible-deploy',
+          ...Object.entries(outputs).map(([name, output]) => `  ${name}: ${JSON.stringify(output.value)}`),
+        ].join('\n'),
+      );
+    }
+
+    const published = await step('docker-publish', () =>
+      runAction('docker-publish', {
+        workspace: checkout!,
+        event: tagPush(RELEASE_TAG),
+        env: { DOCKER_HOST: engine.host },
+        inputs: {
+          images: `${registry.host}/example/app`,
+          context: APP_DIR,
+          tags: 'type=semver,pattern={{version}}\ntype=sha',
+          'registry-username': registryUser.username,
+          'registry-password': registryUser.password,
+        },
+        timeoutMs: 180_000,
+      }),
+    );
+    if (published) {
+      // The engine that built the image is also the deploy target's: without
+      // the image, the deploy pulls it from the registry as a fresh host would.
+      await engine.docker(['image', 'rm', '--force', published.outputs['image-id'] ?? '']);
+    }
+
+    const appPort = await freePort();
+    removeContainer = async () => {
+      await engine.docker(['rm', '--force', CONTAINER]).catch(() => undefined);
+    };
+    const deployed = await step('ansible-deploy', () =>
+      runAction('ansible-deploy', {
+        workspace: checkout!,
+        inputs: {
+          'working-directory': ANSIBLE_DIR,
+          playbook: 'deploy.yml',
+          'inventory-from-terraform': result.stackOutputs ?? '',
+          'terraform-hosts-output': 'hosts',
+          // The stack knows the hosts' addresses; how to reach them is the runner's business.
+          inventory: `[all:vars]\nansible_port=${sshd.port}\nansible_python_interpreter=/usr/bin/python3\n`,
+          user: sshd.user,
+          'private-key': sshd.clientKey,
+          'known-hosts': sshd.knownHosts,
+          'extra-vars': JSON.stringify({
+            image: published?.outputs['image-refs'] ?? '',
+            app_port: appPort,
+            docker_host: engine.host,
+            registry_username: registryUser.username,
+            registry_password: registryUser.password,
+          }),
+        },
+        timeoutMs: 180_000,
+      }),
+    );
+    if (deployed) {
+      result.container = await inspectContainer(engine);
+      result.appUrl = `http://127.0.0.1:${appPort}`;
+      log(
+        `\n  container ${CONTAINER}: ${result.container.running ? 'running' : 'not running'} ${result.container.image}, listening on ${result.appUrl}`,
+      );
+    }
+
+    const base = `http://127.0.0.1:${appPort}`;
+    await step('smoke-test', () =>
+      runAction('smoke-test', {
+        inputs: {
+          urls: `${base}/`,
+          checks: [
+            `- url: ${base}/health`,
+            `  expect-body: '^OK'`,
+            `- url: ${base}/version.json`,
+            `  expect-json: { app: example, status: ready }`,
+            `  max-latency: 2s`,
+          ].join('\n'),
+          'retry-delay': '200ms',
+          deadline: '30s',
+        },
+      }),
+    );
+
+    result.ok = result.steps.length === STEPS.length && result.steps.every((s) => s.status === 'succeeded');
+    return result;
+  } finally {
+    log('\nStopping the services…');
+    await removeContainer?.();
+    const stopped = await Promise.allSettled(teardown.map((stop) => stop()));
+    for (const failure of stopped.filter((s) => s.status === 'rejected')) {
+      log(`  could not stop a service: ${String((failure as PromiseRejectedResult).reason)}`);
+    }
+    if (checkout) await rm(checkout, { recursive: true, force: true });
+    for (const s of result.steps) log(`  ${s.name.padEnd(15)} ${s.status}`);
+    log(`${result.ok ? 'The pipeline succeeded' : 'The pipeline failed'} in ${seconds(performance.now() - started)}.`);
+  }
+}
+
+/** Starts the services at once; each registers its stop in `teardown`, even when another failed to start. */
+async function startServices(
+  registryUser: { username: string; password: string },
+  teardown: (() => Promise<unknown>)[],
+): Promise<Services> {
+  const starting = [
+    startDockerEngine(),
+    startRegistry({ [registryUser.username]: registryUser.password }),
+    startSshServer(),
+    startTerraformWorld(),
+  ] as const;
+  const [engine, registry, sshd, world] = await Promise.allSettled(starting);
+  for (const service of [engine, registry, sshd]) {
+    if (service.status === 'fulfilled') teardown.push(() => service.value.stop());
+  }
+  if (world.status === 'fulfilled') teardown.push(() => world.value.close());
+  for (const service of [engine, registry, sshd, world]) {
+    if (service.status === 'rejected') throw service.reason;
+  }
+  return {
+    engine: (engine as PromiseFulfilledResult<DockerEngine>).value,
+    registry: (registry as PromiseFulfilledResult<Registry>).value,
+    sshd: (sshd as PromiseFulfilledResult<SshServer>).value,
+    world: (world as PromiseFulfilledResult<TerraformWorld>).value,
+  };
+}
+
+/** A checkout of the example as a workflow's actions/checkout gives it, with the busybox binary the image needs. */
+async function checkoutExample(): Promise<string> {
+  const checkout = await mkdtemp(path.join(tmpdir(), 'demo-checkout-'));
+  for (const dir of [STACK_DIR, APP_DIR, ANSIBLE_DIR]) {
+    await cp(path.join(EXAMPLES, path.basename(dir)), path.join(checkout, dir), { recursive: true });
+  }
+  try {
+    await copyFile(BUSYBOX, path.join(checkout, APP_DIR, 'busybox'));
+  } catch (error) {
+    await rm(checkout, { recursive: true, force: true });
+    throw new Error(`${BUSYBOX} is missing: install the Debian package busybox-static (the app image needs it)`, {
+      cause: error,
+    });
+  }
+  return checkout;
+}
+
+interface TerraformChoice {
+  description: string;
+  tool: 'terraform' | 'tofu';
+  version: string;
+  /** The CLI double's options, when it stands in for the tool. */
+  double?: { scenario: string; version: string };
+  /** Applies the stack in `dir` and returns `terraform output -json`. */
+  applyAndReadOutputs(dir: string): Promise<string>;
+}
+
+async function chooseTerraform(mode: 'auto' | 'double'): Promise<TerraformChoice> {
+  if (REAL_TERRAFORM && mode === 'auto') {
+    const { tool, version } = REAL_TERRAFORM;
+    return {
+      description: `${tool} ${version} from PATH`,
+      tool,
+      version,
+      async applyAndReadOutputs(dir) {
+        const tf = terraformCli(tool, dir);
+        await tf(['init', '-input=false', '-no-color']);
+        await tf(['apply', '-auto-approve', '-input=false', '-no-color']);
+        return tf(['output', '-json']);
+      },
+    };
+  }
+  // The double answers as the recorded run of this stack did, in that run's version.
+  const recorded = JSON.parse(await readFile(path.join(RECORDED_PLAN, 'plan.json'), 'utf8')) as {
+    terraform_version: string;
+  };
+  const double = { scenario: RECORDED_PLAN, version: recorded.terraform_version };
+  return {
+    description: `the Terraform CLI double (test/terraform-double), answering with the plan of ${STACK_DIR} recorded in examples/${path.basename(RECORDED_PLAN)}${REAL_TERRAFORM ? '' : ': no terraform or tofu on PATH'}`,
+    tool: 'terraform',
+    version: double.version,
+    double,
+    async applyAndReadOutputs(dir) {
+      const bin = await mkdtemp(path.join(tmpdir(), 'demo-double-'));
+      try {
+        const env = await installTerraformDouble(bin, double);
+        // The double's state is the recorded apply's: `output` answers from it.
+        return await terraformCli('terraform', dir, env)(['output', '-json']);
+      } finally {
+        await rm(bin, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/**
+ * A `--network host` container leaves dockerd's bind mount of the host's
+ * network namespace (`<exec-root>/netns/default`) mounted after dockerd
+ * exits, and test/services/docker-engine.ts then cannot remove its directory
+ * (EBUSY, after a minute of retries). Unmounted first, the engine stops in a
+ * second. The exec root is `exec/` beside the engine's socket.
+ */
+
+/** A real push payload of the tag `tag`. */
+function tagPush(tag: string) {
+  const payload = webhookPayload('push');
+  payload.ref = `refs/tags/${tag}`;
+  return { name: 'push', payload };
+}
+
+async function inspectContainer(engine: DockerEngine): Promise<NonNullable<PipelineResult['container']>> {
+  const [container] = JSON.parse(await engine.docker(['container', 'inspect', CONTAINER])) as {
+    Image: string;
+    Config: { Image: string };
+    State: { Running: boolean };
+  }[];
+  return { image: container!.Config.Image, imageId: container!.Image, running: container!.State.Running };
+}
+
+async function writeMarkdown(dir: string, name: string, text: string, log: (text: string) => void): Promise<string> {
+  const file = path.join(dir, name);
+  await writeFile(file, text);
+  log(`  written: ${path.relative(process.cwd(), file) || file}`);
+  return file;
+}
