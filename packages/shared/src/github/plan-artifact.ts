@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { ArtifactNotFoundError, DefaultArtifactClient, type Artifact, type FindOptions } from '@actions/artifact';
+import type { Artifact, FindOptions } from '@actions/artifact';
 import { ActionError } from '../action/action-error.ts';
 import type { GitHubClient } from './octokit.ts';
+
+// @actions/artifact, with the Azure storage SDK, is most of a Terraform bundle
+// and only needed when a plan is stored or fetched: loaded then, not at start.
+const loadArtifact = () => import(/* webpackMode: "eager" */ '@actions/artifact');
 
 // Plan bundles travel from tf-plan to tf-apply as workflow artifacts, through
 // @actions/artifact, GitHub's own client (the one upload-artifact and
@@ -85,6 +89,7 @@ export async function uploadPlanBundle(
   dir: string,
   options: UploadPlanBundleOptions = {},
 ): Promise<UploadedPlanArtifact> {
+  const { ArtifactNotFoundError, DefaultArtifactClient } = await loadArtifact();
   const client = new DefaultArtifactClient();
   const files = (await readdir(dir, { withFileTypes: true }))
     .filter((entry) => entry.isFile())
@@ -129,6 +134,7 @@ export type PlanArtifactSource = { name: string; destination: string } & (
  * at upload. ActionError `artifact-not-found` when there is no such artifact.
  */
 export async function downloadPlanBundle(source: PlanArtifactSource): Promise<string> {
+  const { ArtifactNotFoundError, DefaultArtifactClient } = await loadArtifact();
   const client = new DefaultArtifactClient();
   const where = source.runId === undefined ? 'this workflow run' : `run ${source.runId} of ${source.repository}`;
   const find: FindOptions = source.runId === undefined ? {} : { findBy: findBy(source) };
@@ -136,7 +142,7 @@ export async function downloadPlanBundle(source: PlanArtifactSource): Promise<st
   try {
     ({ artifact } = await client.getArtifact(source.name, find));
   } catch (error) {
-    throw lookupError(error, source, where);
+    throw lookupError(error instanceof ArtifactNotFoundError, error, source, where);
   }
   await mkdir(source.destination, { recursive: true });
   let digestMismatch: boolean | undefined;
@@ -192,9 +198,9 @@ function findBy(source: { runId: number; repository: string; token: string }): N
   return { token: source.token, workflowRunId: source.runId, repositoryOwner, repositoryName };
 }
 
-function lookupError(error: unknown, source: PlanArtifactSource, where: string): ActionError {
+function lookupError(notFound: boolean, error: unknown, source: PlanArtifactSource, where: string): ActionError {
   const status = (error as { status?: unknown }).status;
-  if (error instanceof ArtifactNotFoundError) {
+  if (notFound) {
     const hint =
       source.runId === undefined
         ? 'Did tf-plan run earlier in this run, with the same working directory, workspace and label?'
