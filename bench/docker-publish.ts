@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, constants, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runAction } from '../test/harness/run-action.ts';
@@ -117,7 +117,7 @@ async function realDocker(): Promise<string> {
   for (const dir of (process.env.PATH ?? '').split(':')) {
     const candidate = path.join(dir, 'docker');
     try {
-      await readFile(candidate);
+      await access(candidate, constants.X_OK);
       return candidate;
     } catch {
       // not here

@@ -15,7 +15,7 @@ import { readPlanMarker } from '@iac-actions/shared/terraform/plan-marker.ts';
 import { REAL_TERRAFORM } from '../test/e2e/real-terraform.ts';
 import { REPOSITORY, startTerraformWorld, type TerraformWorld } from '../test/e2e/terraform-setup.ts';
 import { runAction, type ActionRun, type StepResult } from '../test/harness/run-action.ts';
-import { webhookPayload } from '../test/harness/webhooks.ts';
+import { tagPushEvent } from '../test/harness/webhooks.ts';
 import { startDockerEngine, type DockerEngine } from '../test/services/docker-engine.ts';
 import { freePort } from '../test/services/free-port.ts';
 import { startRegistry, type Registry } from '../test/services/registry.ts';
@@ -172,7 +172,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     const published = await step('docker-publish', () =>
       runAction('docker-publish', {
         workspace: checkout!,
-        event: tagPush(RELEASE_TAG),
+        event: tagPushEvent(RELEASE_TAG),
         env: { DOCKER_HOST: engine.host },
         inputs: {
           images: `${registry.host}/example/app`,
@@ -349,21 +349,6 @@ async function chooseTerraform(mode: 'auto' | 'double'): Promise<TerraformChoice
       }
     },
   };
-}
-
-/**
- * A `--network host` container leaves dockerd's bind mount of the host's
- * network namespace (`<exec-root>/netns/default`) mounted after dockerd
- * exits, and test/services/docker-engine.ts then cannot remove its directory
- * (EBUSY, after a minute of retries). Unmounted first, the engine stops in a
- * second. The exec root is `exec/` beside the engine's socket.
- */
-
-/** A real push payload of the tag `tag`. */
-function tagPush(tag: string) {
-  const payload = webhookPayload('push');
-  payload.ref = `refs/tags/${tag}`;
-  return { name: 'push', payload };
 }
 
 async function inspectContainer(engine: DockerEngine): Promise<NonNullable<PipelineResult['container']>> {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runAction, type ActionRun } from '../harness/run-action.ts';
-import { webhookPayload } from '../harness/webhooks.ts';
+import { tagPushEvent, webhookPayload } from '../harness/webhooks.ts';
 import { startDockerEngine, type DockerEngine } from '../services/docker-engine.ts';
 import { startFaultProxy, startRegistry, type Registry } from '../services/registry.ts';
 import { FAKE_ECR_PASSWORD, startEcrApiFake, type EcrApiFake } from '../fakes/ecr-api.ts';
@@ -45,15 +45,9 @@ async function buildContext(name: string): Promise<string> {
   return dir;
 }
 
-function tagPush(tag: string) {
-  const payload = webhookPayload('push');
-  payload.ref = `refs/tags/${tag}`;
-  return { name: 'push', payload };
-}
-
 async function publish(
   inputs: Record<string, string>,
-  options: { event?: ReturnType<typeof tagPush>; env?: Record<string, string> } = {},
+  options: { event?: ReturnType<typeof tagPushEvent>; env?: Record<string, string> } = {},
 ): Promise<ActionRun> {
   const run = await runAction('docker-publish', {
     inputs: {
@@ -87,7 +81,7 @@ describe('docker-publish end to end', () => {
           'build-args': 'NOTE=two words "quoted"',
           labels: 'org.opencontainers.image.vendor=Example Corp',
         },
-        { event: tagPush('v1.2.3'), env: { HOME: home } },
+        { event: tagPushEvent('v1.2.3'), env: { HOME: home } },
       );
       return run;
     });

@@ -17,3 +17,10 @@ export function webhookPayload(event: string, action?: string): Record<string, u
   if (!example) throw new Error(`no webhook example for ${event}${action ? `.${action}` : ''}`);
   return structuredClone(example);
 }
+
+/** A real `push` event of the tag `tag` (refs/tags/<tag>), as a release's workflow run gets it. */
+export function tagPushEvent(tag: string): { name: string; payload: Record<string, unknown> } {
+  const payload = webhookPayload('push');
+  payload.ref = `refs/tags/${tag}`;
+  return { name: 'push', payload };
+}

@@ -61155,7 +61155,7 @@ const TEMP_DIRS = 'temp-dirs';
 async function main() {
     const { settings, version, warnings } = (0,_iac_actions_shared_docker_publish_inputs_ts__WEBPACK_IMPORTED_MODULE_11__/* .readPublishInputs */ .R)();
     warnings.forEach((warning) => _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .warning */ .$e(warning));
-    const configDir = await (0,_iac_actions_shared_docker_docker_config_ts__WEBPACK_IMPORTED_MODULE_8__/* .createDockerConfig */ .lp)(runnerTemp, (0,_iac_actions_shared_docker_docker_config_ts__WEBPACK_IMPORTED_MODULE_8__/* .userDockerConfigDir */ .Rx)(), settings.logins.filter((login) => login.method !== 'none').map((login) => login.host));
+    const configDir = await (0,_iac_actions_shared_docker_docker_config_ts__WEBPACK_IMPORTED_MODULE_8__/* .createDockerConfig */ .l)(runnerTemp, (0,_iac_actions_shared_docker_docker_config_ts__WEBPACK_IMPORTED_MODULE_8__/* .userDockerConfigDir */ .R)(), settings.logins.filter((login) => login.method !== 'none').map((login) => login.host));
     const workDir = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.mkdtemp)(node_path__WEBPACK_IMPORTED_MODULE_1___default().join(runnerTemp, 'docker-publish-'));
     _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .saveState */ .LZ(TEMP_DIRS, JSON.stringify([configDir, workDir]));
     const ecr = (0,_iac_actions_shared_docker_ecr_registry_ts__WEBPACK_IMPORTED_MODULE_9__/* .awsEcrRegistry */ .f)();
@@ -61184,7 +61184,7 @@ async function post() {
         await removeTempDirs(JSON.parse(saved));
 }
 async function removeTempDirs(dirs) {
-    await Promise.all(dirs.map((dir) => (0,_iac_actions_shared_docker_docker_config_ts__WEBPACK_IMPORTED_MODULE_8__/* .removeDockerConfig */ .nS)(dir)));
+    await Promise.all(dirs.map((dir) => (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rm)(dir, { recursive: true, force: true })));
 }
 await (0,_iac_actions_shared_action_run_ts__WEBPACK_IMPORTED_MODULE_5__/* .run */ .e)({ name: 'docker-publish', main, post });
 
@@ -61520,9 +61520,8 @@ function lastLines(text, count = 3) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Rx: () => (/* binding */ userDockerConfigDir),
-/* harmony export */   lp: () => (/* binding */ createDockerConfig),
-/* harmony export */   nS: () => (/* binding */ removeDockerConfig)
+/* harmony export */   R: () => (/* binding */ userDockerConfigDir),
+/* harmony export */   l: () => (/* binding */ createDockerConfig)
 /* harmony export */ });
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
@@ -61541,7 +61540,7 @@ function lastLines(text, count = 3) {
 // A Docker client configuration of this run's own (DOCKER_CONFIG), under
 // RUNNER_TEMP: registry logins go there, never into ~/.docker/config.json,
 // which other jobs on a shared runner read and overwrite (their logout would
-// race with our push). The post step removes it.
+// race with our push). The action removes the directory when it is done.
 /** The names Docker Hub has as a key of config.json. */
 const DOCKER_HUB_KEYS = ['index.docker.io', 'https://index.docker.io/v1/'];
 /** The configuration directory the user's docker CLI would use. */
@@ -61582,10 +61581,6 @@ async function readUserConfig(file) {
     catch {
         return {}; // the docker CLI would refuse it too; start clean rather than fail the publish
     }
-}
-/** Removes the run's configuration and every credential in it; the shared plugin links go, not their targets. */
-async function removeDockerConfig(dir) {
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)(dir, { recursive: true, force: true });
 }
 
 
@@ -63643,7 +63638,6 @@ async function publish(settings, deps) {
             imageId: '',
             digest: '',
             references: references.filter((r) => existing.has(r.reference)).map((r) => outcome(r, 'skipped')),
-            logins: settings.logins.map(({ host, method }) => ({ host, method })),
             createdRepositories,
             buildMs: 0,
         };

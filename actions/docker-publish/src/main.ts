@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { maskSecret } from '@iac-actions/shared/action/mask.ts';
@@ -6,11 +6,7 @@ import { setOutputs } from '@iac-actions/shared/action/outputs.ts';
 import { run } from '@iac-actions/shared/action/run.ts';
 import { appendSummary } from '@iac-actions/shared/action/summary.ts';
 import { createDockerCli } from '@iac-actions/shared/docker/docker-cli.ts';
-import {
-  createDockerConfig,
-  removeDockerConfig,
-  userDockerConfigDir,
-} from '@iac-actions/shared/docker/docker-config.ts';
+import { createDockerConfig, userDockerConfigDir } from '@iac-actions/shared/docker/docker-config.ts';
 import { awsEcrRegistry } from '@iac-actions/shared/docker/ecr-registry.ts';
 import { publish } from '@iac-actions/shared/docker/publish.ts';
 import { readPublishInputs } from '@iac-actions/shared/docker/publish-inputs.ts';
@@ -56,7 +52,7 @@ async function post(): Promise<void> {
 }
 
 async function removeTempDirs(dirs: string[]): Promise<void> {
-  await Promise.all(dirs.map((dir) => removeDockerConfig(dir)));
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
 }
 
 await run({ name: 'docker-publish', main, post });

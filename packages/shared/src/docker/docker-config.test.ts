@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { createDockerConfig, removeDockerConfig } from './docker-config.ts';
+import { createDockerConfig } from './docker-config.ts';
 
 let temp: string;
 let userDir: string;
@@ -37,7 +37,7 @@ describe('createDockerConfig', () => {
     assert.equal(await readlink(path.join(dir, 'cli-plugins')), path.join(userDir, 'cli-plugins'));
     assert.equal(existsSync(path.join(dir, 'buildx')), false);
 
-    await removeDockerConfig(dir);
+    await rm(dir, { recursive: true, force: true });
     assert.equal(existsSync(dir), false);
     assert.equal(await readFile(path.join(userDir, 'config.json'), 'utf8'), original);
     assert.equal(existsSync(path.join(userDir, 'cli-plugins')), true);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { isRecord } from '../util/values.ts';
@@ -7,7 +7,7 @@ import { isRecord } from '../util/values.ts';
 // A Docker client configuration of this run's own (DOCKER_CONFIG), under
 // RUNNER_TEMP: registry logins go there, never into ~/.docker/config.json,
 // which other jobs on a shared runner read and overwrite (their logout would
-// race with our push). The post step removes it.
+// race with our push). The action removes the directory when it is done.
 
 /** The names Docker Hub has as a key of config.json. */
 const DOCKER_HUB_KEYS = ['index.docker.io', 'https://index.docker.io/v1/'];
@@ -53,9 +53,4 @@ async function readUserConfig(file: string): Promise<Record<string, unknown>> {
   } catch {
     return {}; // the docker CLI would refuse it too; start clean rather than fail the publish
   }
-}
-
-/** Removes the run's configuration and every credential in it; the shared plugin links go, not their targets. */
-export async function removeDockerConfig(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
 }

@@ -70,7 +70,6 @@ export interface PublishResult {
   imageId: string;
   digest: string;
   references: PublishedReference[];
-  logins: { host: string; method: LoginPlan['method'] }[];
   createdRepositories: string[];
   buildMs: number;
 }
@@ -126,7 +125,6 @@ export async function publish(settings: PublishSettings, deps: PublishDeps): Pro
       imageId: '',
       digest: '',
       references: references.filter((r) => existing.has(r.reference)).map((r) => outcome(r, 'skipped')),
-      logins: settings.logins.map(({ host, method }) => ({ host, method })),
       createdRepositories,
       buildMs: 0,
     };
