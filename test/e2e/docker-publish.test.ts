@@ -63,7 +63,7 @@ async function publish(
   return run;
 }
 
-/** Files left under RUNNER_TEMP after post, and whether HOME's docker config is as the user left it. */
+/** Files left under RUNNER_TEMP after post. */
 async function leftovers(run: ActionRun): Promise<string[]> {
   return (await readdir(run.runnerTemp, { recursive: true })).map(String);
 }
