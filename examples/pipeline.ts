@@ -6,6 +6,8 @@
 // smoke-test probes it. Everything remote runs on loopback: a Docker engine,
 // a registry, an sshd (the "host"), and the GitHub API and artifact service
 // fakes. `npm run demo` (examples/demo.ts) and test/e2e/demo.test.ts run it.
+// It streams each step's log, and ends with a page (index.html) that shows every
+// job summary, the PR comment, and each step's status and outputs.
 import { randomBytes } from 'node:crypto';
 import { copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,15 +16,16 @@ import { fileURLToPath } from 'node:url';
 import { readPlanMarker } from '@iac-actions/shared/terraform/plan-marker.ts';
 import { REAL_TERRAFORM } from '../test/e2e/real-terraform.ts';
 import { REPOSITORY, startTerraformWorld, type TerraformWorld } from '../test/e2e/terraform-setup.ts';
-import { runAction, type ActionRun, type StepResult } from '../test/harness/run-action.ts';
+import { runAction, type ActionRun, type RunActionOptions, type StepResult } from '../test/harness/run-action.ts';
 import { tagPushEvent } from '../test/harness/webhooks.ts';
 import { startDockerEngine, type DockerEngine } from '../test/services/docker-engine.ts';
 import { freePort } from '../test/services/free-port.ts';
 import { startRegistry, type Registry } from '../test/services/registry.ts';
 import { startSshServer, type SshServer } from '../test/services/sshd.ts';
 import { installTerraformDouble } from '../test/terraform-double/index.ts';
+import { writeDemoPage, type DemoPage, type PageSection } from './demo-page.ts';
 import { RECORDED_PLAN } from './record-plan.ts';
-import { seconds, stepReport } from './step-report.ts';
+import { seconds, stepDetail, streamStep } from './step-report.ts';
 import { terraformCli } from './terraform-cli.ts';
 
 const EXAMPLES = path.dirname(fileURLToPath(import.meta.url));
@@ -36,6 +39,8 @@ const CONTAINER = 'example-app';
 const RELEASE_TAG = 'v1.0.0';
 
 const STEPS = ['tf-plan', 'docker-publish', 'ansible-deploy', 'smoke-test'] as const;
+/** The page that shows the run, in `out`. */
+const PAGE = 'index.html';
 export type StepName = (typeof STEPS)[number];
 
 export interface PipelineStep {
@@ -48,7 +53,7 @@ export interface PipelineStep {
 }
 
 export interface PipelineOptions {
-  /** Directory for the Markdown files: each job summary and the PR comment. */
+  /** Directory for the Markdown files (each job summary and the PR comment) and the page that shows them. */
   out: string;
   /** `auto`: a real terraform or tofu from PATH when there is one, else the CLI double; `double`: the double. */
   terraform?: 'auto' | 'double';
@@ -73,6 +78,8 @@ export interface PipelineResult {
   prComment?: string;
   /** The Markdown files written into `out`. */
   files: string[];
+  /** The page written into `out` (index.html): the job summaries, the PR comment, each step's outputs. */
+  page?: string;
   /** The registry user of this run (a throwaway password), to check that it never shows. */
   registryUser?: { username: string; password: string };
 }
@@ -92,7 +99,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   await mkdir(options.out, { recursive: true });
   // No summary of an earlier run may pass for one of this run.
   await Promise.all(
-    [...STEPS.map((name) => `${name}.summary.md`), 'tf-plan.pr-comment.md'].map((name) =>
+    [...STEPS.map((name) => `${name}.summary.md`), 'tf-plan.pr-comment.md', PAGE].map((name) =>
       rm(path.join(options.out, name), { force: true }),
     ),
   );
@@ -119,14 +126,22 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     result.terraform = terraform.description;
     log(`\nTerraform: ${terraform.description}`);
 
-    const step = async (name: StepName, run: () => Promise<ActionRun>): Promise<StepResult | undefined> => {
+    // Runs a step unless one before failed; `run` passes `onLine` to runAction, which streams the log.
+    const step = async (
+      name: StepName,
+      about: string,
+      run: (onLine: NonNullable<RunActionOptions['onLine']>) => Promise<ActionRun>,
+    ): Promise<StepResult | undefined> => {
       if (options.signal?.aborted || result.steps.some((s) => s.status !== 'succeeded')) {
         result.steps.push({ name, status: 'skipped' });
         return undefined;
       }
-      const action = await run();
+      log('');
+      const stream = streamStep(name, about, log);
+      const action = await run(stream.line);
       await action.cleanup();
       const { main, post } = action;
+      stream.end(main, post);
       const ok = main.exitCode === 0 && (post?.exitCode ?? 0) === 0;
       result.steps.push({
         name,
@@ -135,7 +150,6 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         ...(post ? { post } : {}),
         visibleText: action.visibleText(),
       });
-      log(`\n${stepReport(name, main, post)}`);
       result.files.push(await writeMarkdown(options.out, `${name}.summary.md`, main.summary, log));
       return ok ? main : undefined;
     };
@@ -143,12 +157,13 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     // On the pull request: the plan of the stack, as a comment.
     const { world, engine, registry, sshd } = services;
     const pr = world.pullRequest();
-    await step('tf-plan', () =>
+    await step('tf-plan', `plans ${STACK_DIR} on pull request #${pr.number} and comments the plan`, (onLine) =>
       world.run('tf-plan', {
         workspace: checkout!,
         event: pr.event,
         inputs: { tool: terraform.tool, version: terraform.version, 'working-directory': STACK_DIR },
         double: terraform.double ?? false,
+        onLine,
       }),
     );
     const comment = world.github.comments(REPOSITORY, pr.number).find((c) => readPlanMarker(c.body ?? ''));
@@ -169,20 +184,24 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       );
     }
 
-    const published = await step('docker-publish', () =>
-      runAction('docker-publish', {
-        workspace: checkout!,
-        event: tagPushEvent(RELEASE_TAG),
-        env: { DOCKER_HOST: engine.host },
-        inputs: {
-          images: `${registry.host}/example/app`,
-          context: APP_DIR,
-          tags: 'type=semver,pattern={{version}}\ntype=sha',
-          'registry-username': registryUser.username,
-          'registry-password': registryUser.password,
-        },
-        timeoutMs: 180_000,
-      }),
+    const published = await step(
+      'docker-publish',
+      `builds ${APP_DIR} on the push of tag ${RELEASE_TAG} and pushes it to the registry`,
+      (onLine) =>
+        runAction('docker-publish', {
+          workspace: checkout!,
+          event: tagPushEvent(RELEASE_TAG),
+          env: { DOCKER_HOST: engine.host },
+          inputs: {
+            images: `${registry.host}/example/app`,
+            context: APP_DIR,
+            tags: 'type=semver,pattern={{version}}\ntype=sha',
+            'registry-username': registryUser.username,
+            'registry-password': registryUser.password,
+          },
+          timeoutMs: 180_000,
+          onLine,
+        }),
     );
     if (published) {
       // The engine that built the image is also the deploy target's: without
@@ -194,29 +213,33 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     removeContainer = async () => {
       await engine.docker(['rm', '--force', CONTAINER]).catch(() => undefined);
     };
-    const deployed = await step('ansible-deploy', () =>
-      runAction('ansible-deploy', {
-        workspace: checkout!,
-        inputs: {
-          'working-directory': ANSIBLE_DIR,
-          playbook: 'deploy.yml',
-          'inventory-from-terraform': result.stackOutputs ?? '',
-          'terraform-hosts-output': 'hosts',
-          // The stack knows the hosts' addresses; how to reach them is the runner's business.
-          inventory: `[all:vars]\nansible_port=${sshd.port}\nansible_python_interpreter=/usr/bin/python3\n`,
-          user: sshd.user,
-          'private-key': sshd.clientKey,
-          'known-hosts': sshd.knownHosts,
-          'extra-vars': JSON.stringify({
-            image: published?.outputs['image-refs'] ?? '',
-            app_port: appPort,
-            docker_host: engine.host,
-            registry_username: registryUser.username,
-            registry_password: registryUser.password,
-          }),
-        },
-        timeoutMs: 180_000,
-      }),
+    const deployed = await step(
+      'ansible-deploy',
+      "starts the pushed image by digest on the stack's hosts, over SSH",
+      (onLine) =>
+        runAction('ansible-deploy', {
+          workspace: checkout!,
+          inputs: {
+            'working-directory': ANSIBLE_DIR,
+            playbook: 'deploy.yml',
+            'inventory-from-terraform': result.stackOutputs ?? '',
+            'terraform-hosts-output': 'hosts',
+            // The stack knows the hosts' addresses; how to reach them is the runner's business.
+            inventory: `[all:vars]\nansible_port=${sshd.port}\nansible_python_interpreter=/usr/bin/python3\n`,
+            user: sshd.user,
+            'private-key': sshd.clientKey,
+            'known-hosts': sshd.knownHosts,
+            'extra-vars': JSON.stringify({
+              image: published?.outputs['image-refs'] ?? '',
+              app_port: appPort,
+              docker_host: engine.host,
+              registry_username: registryUser.username,
+              registry_password: registryUser.password,
+            }),
+          },
+          timeoutMs: 180_000,
+          onLine,
+        }),
     );
     if (deployed) {
       result.container = await inspectContainer(engine);
@@ -227,7 +250,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     }
 
     const base = `http://127.0.0.1:${appPort}`;
-    await step('smoke-test', () =>
+    await step('smoke-test', 'probes the deployed app', (onLine) =>
       runAction('smoke-test', {
         inputs: {
           urls: `${base}/`,
@@ -241,6 +264,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
           'retry-delay': '200ms',
           deadline: '30s',
         },
+        onLine,
       }),
     );
 
@@ -255,8 +279,61 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     }
     if (checkout) await rm(checkout, { recursive: true, force: true });
     for (const s of result.steps) log(`  ${s.name.padEnd(15)} ${s.status}`);
-    log(`${result.ok ? 'The pipeline succeeded' : 'The pipeline failed'} in ${seconds(performance.now() - started)}.`);
+    const took = seconds(performance.now() - started);
+    log(`${result.ok ? 'The pipeline succeeded' : 'The pipeline failed'} in ${took}.`);
+    // Also after a failed step: that is when the page is wanted most.
+    try {
+      result.page = await writeDemoPage(path.join(options.out, PAGE), demoPage(result, took));
+    } catch (error) {
+      log(`  could not write the page: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
+}
+
+/** The page of a run: a section per step, with its job summary (tf-plan: the PR comment first) and outputs. */
+function demoPage(result: PipelineResult, took: string): DemoPage {
+  const ran = STEPS.map((name) => result.steps.find((s) => s.name === name) ?? { name, status: 'skipped' as const });
+  const sections = ran.map((s): PageSection => {
+    if (!s.main)
+      return {
+        id: s.name,
+        title: s.name,
+        status: 'skipped',
+        note: 'Not run: a step before it failed, or the run stopped.',
+        blocks: [],
+      };
+    const summary = { id: 'job-summary', title: 'Job summary', markdown: s.main.summary, file: `${s.name}.summary.md` };
+    const comment =
+      s.name === 'tf-plan' && result.prComment
+        ? [
+            {
+              id: 'pr-comment',
+              title: 'Pull request comment',
+              markdown: result.prComment,
+              file: 'tf-plan.pr-comment.md',
+            },
+          ]
+        : [];
+    return {
+      id: s.name,
+      title: s.name,
+      status: s.status,
+      detail: stepDetail(s.main, s.post),
+      blocks: [...comment, summary],
+      outputs: s.main.outputs,
+    };
+  });
+  const facts: [string, string][] = [['Terraform', result.terraform || '(not chosen)']];
+  if (result.container) facts.push(['Deployed container', `${CONTAINER}: ${result.container.image}`]);
+  if (result.appUrl) facts.push(['App', result.appUrl]);
+  facts.push(['Generated', new Date().toISOString()]);
+  return {
+    title: 'iac-actions demo: the suite on the embedded example',
+    status: result.ok ? 'succeeded' : 'failed',
+    detail: `in ${took}`,
+    facts,
+    sections,
+  };
 }
 
 /** Starts the services at once; each registers its stop in `teardown`, even when another failed to start. */

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { promisify } from 'node:util';
 import { runAction, type ActionRun } from '../harness/run-action.ts';
 import { freePort } from '../services/free-port.ts';
@@ -42,13 +42,13 @@ let sshd: SshServer;
 let root: string;
 let closedPort: number;
 
-before(async () => {
+beforeAll(async () => {
   sshd = await startSshServer();
   root = await mkdtemp(path.join(tmpdir(), 'ansible-e2e-'));
   closedPort = await freePort();
 });
 
-after(async () => {
+afterAll(async () => {
   await Promise.all([sshd?.stop(), rm(root, { recursive: true, force: true })]);
 });
 

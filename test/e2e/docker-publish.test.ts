@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { runAction, type ActionRun } from '../harness/run-action.ts';
 import { tagPushEvent, webhookPayload } from '../harness/webhooks.ts';
 import { startDockerEngine, type DockerEngine } from '../services/docker-engine.ts';
@@ -21,7 +21,7 @@ let engine: DockerEngine;
 let registry: Registry;
 let contexts: string;
 
-before(async () => {
+beforeAll(async () => {
   [engine, registry] = await Promise.all([
     startDockerEngine(),
     startRegistry({ [USER.username]: USER.password, [ECR_USER.username]: ECR_USER.password }),
@@ -29,7 +29,7 @@ before(async () => {
   contexts = await mkdtemp(path.join(tmpdir(), 'publish-contexts-'));
 });
 
-after(async () => {
+afterAll(async () => {
   await Promise.all([engine?.stop(), registry?.stop(), rm(contexts, { recursive: true, force: true })]);
 });
 
@@ -317,10 +317,10 @@ async function runActionWithUserConfig(
 
 describe('docker-publish to ECR', () => {
   let ecr: EcrApiFake;
-  before(async () => {
+  beforeAll(async () => {
     ecr = await startEcrApiFake();
   });
-  after(() => ecr?.close());
+  afterAll(() => ecr?.close());
 
   // The local registry stands for the account's ECR registry: a `registries`
   // entry of type ecr sends its login through the ECR API fake.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { promisify } from 'node:util';
 import { readIssueMarker } from '@iac-actions/shared/github/drift-issue.ts';
 import { REAL_TERRAFORM, skipWithoutRealTerraform } from './real-terraform.ts';
@@ -39,10 +39,10 @@ resource "terraform_data" "password" {
 
 describe('drift-detect with a real binary', { skip }, () => {
   let world: TerraformWorld;
-  before(async () => {
+  beforeAll(async () => {
     world = await startTerraformWorld();
   });
-  after(() => world?.close());
+  afterAll(() => world?.close());
 
   it('finds configuration changed after an apply, opens its issue, and closes it when clean', async () => {
     const checkout = await mkdtemp(path.join(world.dir, 'real-'));

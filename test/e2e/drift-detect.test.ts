@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { readIssueMarker } from '@iac-actions/shared/github/drift-issue.ts';
 import { startHttpApp, type HttpApp } from '../services/http-app.ts';
 import { readDoubleCalls } from '../terraform-double/index.ts';
@@ -29,11 +29,11 @@ describe('drift-detect end to end', () => {
   let world: TerraformWorld;
   let webhook: HttpApp;
   let repos = 0;
-  before(async () => {
+  beforeAll(async () => {
     world = await startTerraformWorld();
     webhook = await startHttpApp({ [HOOK]: (_req, res) => void res.writeHead(200).end('ok') });
   });
-  after(async () => {
+  afterAll(async () => {
     await webhook?.close();
     await world?.close();
   });

@@ -2,8 +2,10 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
 // The real-binary tier: a real `terraform` or `tofu` from PATH. None can be
-// installed on the project's own machines, so the tier runs wherever one is
-// on PATH; REQUIRE_REAL_TERRAFORM=1 makes its absence a failure.
+// installed from the registries the project's machines reach, so the tier runs
+// wherever one is on PATH and skips elsewhere — except in CI (CI=true, where
+// the machine image has one) or with REQUIRE_REAL_TERRAFORM=1, where its
+// absence fails the run.
 
 export interface RealTerraform {
   tool: 'terraform' | 'tofu';
@@ -23,11 +25,11 @@ async function findRealTerraform(): Promise<RealTerraform | undefined> {
 }
 
 export const REAL_TERRAFORM = await findRealTerraform();
-if (!REAL_TERRAFORM && process.env.REQUIRE_REAL_TERRAFORM === '1') {
-  throw new Error('REQUIRE_REAL_TERRAFORM=1 but no terraform/tofu on PATH');
+if (!REAL_TERRAFORM && (process.env.REQUIRE_REAL_TERRAFORM === '1' || process.env.CI === 'true')) {
+  throw new Error(
+    'no terraform or tofu on PATH: the real-binary tier must run in CI (CI=true or REQUIRE_REAL_TERRAFORM=1)',
+  );
 }
 
 /** `describe`'s skip option for the tier. */
-export const skipWithoutRealTerraform = REAL_TERRAFORM
-  ? false
-  : 'no terraform or tofu on PATH (set REQUIRE_REAL_TERRAFORM=1 to make this a failure)';
+export const skipWithoutRealTerraform = !REAL_TERRAFORM;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { runAction, type ActionRun } from '../harness/run-action.ts';
 import { closedPortUrl, routes, startHttpApp, type HttpApp } from '../services/http-app.ts';
 
@@ -25,7 +25,7 @@ async function smokeTest(inputs: Record<string, string>): Promise<ActionRun & { 
 
 describe('smoke-test end to end', () => {
   let app: HttpApp;
-  before(async () => {
+  beforeAll(async () => {
     app = await startHttpApp({
       '/health': routes.ok('OK healthy'),
       '/ready': routes.json({ status: 'ready', checks: { db: 'up' }, version: 3 }),
@@ -37,7 +37,7 @@ describe('smoke-test end to end', () => {
       ...Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`/slow-${i}`, routes.slow(150)])),
     });
   });
-  after(() => app.close());
+  afterAll(() => app.close());
 
   it('passes when every URL is healthy, with outputs and a summary table', async () => {
     const run = await smokeTest({ urls: `${app.url}/health\n${app.url}/ready` });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { webhookPayload } from '../harness/webhooks.ts';
 import { REAL_TERRAFORM, skipWithoutRealTerraform } from './real-terraform.ts';
 import { startTerraformWorld, type TerraformWorld } from './terraform-setup.ts';
@@ -31,10 +31,10 @@ output "admin_password" {
 
 describe('tf-apply with a real binary', { skip: skipWithoutRealTerraform }, () => {
   let world: TerraformWorld;
-  before(async () => {
+  beforeAll(async () => {
     world = await startTerraformWorld();
   });
-  after(() => world?.close());
+  afterAll(() => world?.close());
 
   it('applies the reviewed plan, backs up the state before a second apply, and keeps secrets out', async () => {
     const { tool, version } = REAL_TERRAFORM!;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { afterAll, beforeAll, describe, it, type TestContext } from 'vitest';
 import { downloadPlanBundle } from '@iac-actions/shared/github/plan-artifact.ts';
 import { readPlanMarker } from '@iac-actions/shared/terraform/plan-marker.ts';
 import { decrypt } from '@iac-actions/shared/util/encryption.ts';
@@ -22,10 +22,10 @@ const MERGE = 'feed0000000000000000000000000000000000b2';
 
 describe('tf-apply end to end', () => {
   let world: TerraformWorld;
-  before(async () => {
+  beforeAll(async () => {
     world = await startTerraformWorld();
   });
-  after(() => world.close());
+  afterAll(() => world.close());
 
   function pushEvent(sha: string): ActionEvent {
     const payload = webhookPayload('push');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { readPlanMarker } from '@iac-actions/shared/terraform/plan-marker.ts';
 import { REAL_TERRAFORM, skipWithoutRealTerraform } from './real-terraform.ts';
 import { REPOSITORY, startTerraformWorld, type TerraformWorld } from './terraform-setup.ts';
@@ -32,10 +32,10 @@ output "size" {
 
 describe('tf-plan with a real binary', { skip }, () => {
   let world: TerraformWorld;
-  before(async () => {
+  beforeAll(async () => {
     world = await startTerraformWorld();
   });
-  after(() => world?.close());
+  afterAll(() => world?.close());
 
   it('plans terraform_data resources, comments, and keeps secrets out', async () => {
     const workspace = await world.checkout('stack', 'basic_list');

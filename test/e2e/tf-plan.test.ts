@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { downloadPlanBundle } from '@iac-actions/shared/github/plan-artifact.ts';
 import { readPlanBundle } from '@iac-actions/shared/terraform/plan-bundle.ts';
 import { readPlanMarker } from '@iac-actions/shared/terraform/plan-marker.ts';
@@ -19,10 +19,10 @@ const VERSION = '1.9.8'; // the double's version: an exact version needs no rele
 
 describe('tf-plan end to end', () => {
   let world: TerraformWorld;
-  before(async () => {
+  beforeAll(async () => {
     world = await startTerraformWorld();
   });
-  after(() => world.close());
+  afterAll(() => world.close());
 
   /** tf-plan on `stack` of a fresh checkout of `scenario`, through the CLI double. */
   async function plan(

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, test, type TestContext } from 'node:test';
+import { afterAll, test, type TestContext } from 'vitest';
 import { startArtifactServiceFake, type ArtifactJob, type ArtifactServiceFake } from './artifact-service.ts';
 import { FAKE_GITHUB_TOKEN, startGitHubApiFake } from './github-api.ts';
 import { useEnv } from '../process-env.ts';
@@ -16,18 +16,18 @@ import { useEnv } from '../process-env.ts';
 
 const REPO = 'octo-org/infra';
 const github = await startGitHubApiFake({ repositories: [REPO] });
-after(() => github.close());
+afterAll(() => github.close());
 process.env.GITHUB_API_URL = github.url;
 const { ArtifactNotFoundError, DefaultArtifactClient } = await import('@actions/artifact');
 const client = new DefaultArtifactClient();
 
 async function setup(t: TestContext) {
   const fake = await startArtifactServiceFake();
-  t.after(() => fake.close());
+  t.onTestFinished(() => fake.close());
   // The client refuses GHES, which it recognises by any other server URL.
   useEnv(t, { ...fake.env(), GITHUB_SERVER_URL: 'https://github.com' });
   const root = await mkdtemp(path.join(tmpdir(), 'artifact-service-'));
-  t.after(() => rm(root, { recursive: true, force: true }));
+  t.onTestFinished(() => rm(root, { recursive: true, force: true }));
   return { fake, root };
 }
 
@@ -138,7 +138,7 @@ test('the service refuses a foreign runtime token, a wrong blob signature and a 
   };
 
   const foreign = await startArtifactServiceFake();
-  t.after(() => foreign.close());
+  t.onTestFinished(() => foreign.close());
   const refused = await twirp('ListArtifacts', ids, foreign.runtimeToken());
   assert.equal(refused.status, 401);
   assert.deepEqual(await refused.json(), { code: 'unauthenticated', msg: 'the runtime token is missing or invalid' });

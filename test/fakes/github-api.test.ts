@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
+import { test, type TestContext } from 'vitest';
 import { createOctokit, type OctokitOptions } from '@iac-actions/shared/github/octokit.ts';
 import { FAKE_GITHUB_TOKEN, startGitHubApiFake, type GitHubApiFake } from './github-api.ts';
 
@@ -13,7 +13,7 @@ const WAIT_UNIT_MS = 10;
 
 async function setup(t: TestContext, options: OctokitOptions = {}) {
   const fake = await startGitHubApiFake({ repositories: [REPO] });
-  t.after(() => fake.close());
+  t.onTestFinished(() => fake.close());
   const warnings: string[] = [];
   const octokit = createOctokit(FAKE_GITHUB_TOKEN, {
     baseUrl: fake.url,
@@ -516,7 +516,7 @@ test('without a baseUrl, the client talks to GITHUB_API_URL, GraphQL included', 
   const { fake } = await setup(t);
   const saved = process.env.GITHUB_API_URL;
   process.env.GITHUB_API_URL = fake.url;
-  t.after(() => {
+  t.onTestFinished(() => {
     if (saved === undefined) delete process.env.GITHUB_API_URL;
     else process.env.GITHUB_API_URL = saved;
   });

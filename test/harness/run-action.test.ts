@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, expect, it } from 'vitest';
 import { parseKeyValueFile, parseWorkflowCommand } from './file-commands.ts';
-import { HARNESS_TOKEN, replayLog, runAction } from './run-action.ts';
+import { HARNESS_TOKEN, runAction } from './run-action.ts';
+import { replayLog } from './runner-log.ts';
 import { webhookPayload } from './webhooks.ts';
 
 const fixture = path.join(import.meta.dirname, 'fixture-action');
@@ -28,8 +29,42 @@ describe('file command parsing', () => {
 
   it('masks a registered value only in lines after its registration', () => {
     const replay = replayLog([{ stream: 'stdout', text: 'early s3cret\n::add-mask::s3cret\nlate s3cret\n' }]);
-    assert.equal(replay.log, 'early s3cret\nlate ***\n');
+    assert.equal(replay.log, 'early s3cret\nlate ***');
     assert.deepEqual(replay.masks, ['s3cret']);
+  });
+
+  it('replays both streams in the order they arrived, commands on stderr included', () => {
+    const replay = replayLog([
+      { stream: 'stderr', text: 'err before s3cret\n' },
+      { stream: 'stdout', text: '::add-mask::s3cret\nout after s3cret\n' },
+      { stream: 'stderr', text: 'err after s3cret\n::warning::w s3cret\n' },
+    ]);
+    expect(replay.log).toBe('err before s3cret\nout after ***\nerr after ***\nWarning: w ***');
+    expect(replay.annotations).toEqual([{ level: 'warning', message: 'w ***', properties: {} }]);
+  });
+
+  it("masks the encodings the runner's SecretMasker adds for a registered value", () => {
+    const secret = `p@ss'w"rd<&>`;
+    const encodings = [
+      Buffer.from(secret).toString('base64'),
+      Buffer.from(secret.slice(1)).toString('base64'),
+      Buffer.from(secret.slice(2)).toString('base64'),
+      JSON.stringify(secret).slice(1, -1),
+      'p%40ss%27w%22rd%3C%26%3E',
+      "p@ss''w\"rd<&>",
+      'p@ss&apos;w&quot;rd&lt;&amp;&gt;',
+    ];
+    const replay = replayLog([
+      { stream: 'stdout', text: `::add-mask::${secret}\n${encodings.map((e) => `[${e}]`).join('\n')}\n` },
+    ]);
+    expect(replay.log.split('\n')).toEqual(encodings.map(() => '[***]'));
+  });
+
+  it('shows a multi-line value masked only in the lines registered one by one', () => {
+    const replay = replayLog([
+      { stream: 'stdout', text: '::add-mask::line-one%0Aline-two\nline-one\n::add-mask::line-one\nline-one\n' },
+    ]);
+    expect(replay.log).toBe('line-one\n***');
   });
 });
 

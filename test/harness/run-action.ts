@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { parseKeyValueFile, parseWorkflowCommand, type WorkflowCommand } from './file-commands.ts';
+import { parseKeyValueFile, type WorkflowCommand } from './file-commands.ts';
+import { RunnerLog, type Annotation } from './runner-log.ts';
 import { webhookPayload } from './webhooks.ts';
 
 // Runs an action's committed bundle exactly as GitHub's runner does: inputs as
@@ -37,13 +38,11 @@ export interface RunActionOptions {
   timeoutMs?: number;
   /** Where the bundle is; default `actions/<name>`. */
   actionDir?: string;
+  /** Receives each line of the log as the runner shows it, while the step runs. */
+  onLine?: (line: string, step: 'main' | 'post') => void;
 }
 
-export interface Annotation {
-  level: 'error' | 'warning' | 'notice';
-  message: string;
-  properties: Record<string, string>;
-}
+export type { Annotation };
 
 export interface StepResult {
   exitCode: number | null;
@@ -105,11 +104,14 @@ export async function runAction(action: string, options: RunActionOptions = {}):
     RUNNER_OS: 'Linux',
     RUNNER_ARCH: 'X64',
     RUNNER_NAME: 'harness',
+    // The test run's marker (test/setup/no-leftover-processes.ts), so that a
+    // process the step leaves running is found when the run ends.
+    ...(process.env.IAC_ACTIONS_TEST_RUN ? { IAC_ACTIONS_TEST_RUN: process.env.IAC_ACTIONS_TEST_RUN } : {}),
     ...options.env,
     ...inputEnv(manifest, options.inputs ?? {}, token),
   };
 
-  const run = async (entry: string, stepEnv: Record<string, string>, label: string): Promise<StepResult> => {
+  const run = async (entry: string, stepEnv: Record<string, string>, label: 'main' | 'post'): Promise<StepResult> => {
     const files = {
       GITHUB_OUTPUT: path.join(base, 'files', `${label}-output`),
       GITHUB_STATE: path.join(base, 'files', `${label}-state`),
@@ -119,21 +121,25 @@ export async function runAction(action: string, options: RunActionOptions = {}):
     };
     await Promise.all(Object.values(files).map((f) => writeFile(f, '')));
     const started = performance.now();
-    const { exitCode, chunks } = await spawnNode(
+    // The runner masks the job token from the start.
+    const display = new RunnerLog([token], options.onLine && ((line) => options.onLine!(line, label)));
+    const exitCode = await spawnNode(
       path.join(actionDir, entry),
       { ...stepEnv, ...files },
       workspace,
       options.timeoutMs ?? 120_000,
+      (stream, text) => display.write(stream, text),
     );
+    const replayed = display.end();
+    // Under vitest, shown only under a failing test: the step's log as GitHub shows it.
+    if (process.env.VITEST) console.log(`── ${action} (${label}), exit ${exitCode} ──\n${replayed.log}`);
     const read = (f: string) => readFile(f, 'utf8');
-    // The runner masks the job token from the start.
-    const display = replayLog(chunks, [token]);
     return {
       exitCode,
-      log: display.log,
-      commands: display.commands,
-      masks: display.masks,
-      annotations: display.annotations,
+      log: replayed.log,
+      commands: replayed.commands,
+      masks: replayed.masks,
+      annotations: replayed.annotations,
       outputs: parseKeyValueFile(await read(files.GITHUB_OUTPUT)),
       state: parseKeyValueFile(await read(files.GITHUB_STATE)),
       env: parseKeyValueFile(await read(files.GITHUB_ENV)),
@@ -233,81 +239,23 @@ function githubContext(event: ActionEvent, eventPath: string, workspace: string)
   };
 }
 
-interface Chunk {
-  stream: 'stdout' | 'stderr';
-  text: string;
-}
-
-function spawnNode(script: string, env: Record<string, string>, cwd: string, timeoutMs: number) {
-  return new Promise<{ exitCode: number | null; chunks: Chunk[] }>((resolve, reject) => {
+function spawnNode(
+  script: string,
+  env: Record<string, string>,
+  cwd: string,
+  timeoutMs: number,
+  onOutput: (stream: 'stdout' | 'stderr', text: string) => void,
+) {
+  return new Promise<number | null>((resolve, reject) => {
     // process.execPath is the Node 24 that runs the tests, as the runner's node24.
     const child = spawn(process.execPath, [script], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Chunk[] = [];
-    child.stdout.setEncoding('utf8').on('data', (text: string) => chunks.push({ stream: 'stdout', text }));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => chunks.push({ stream: 'stderr', text }));
+    child.stdout.setEncoding('utf8').on('data', (text: string) => onOutput('stdout', text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => onOutput('stderr', text));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ exitCode: code, chunks });
+      resolve(code);
     });
   });
-}
-
-/**
- * Replays the step's output through the runner's rules: `::add-mask::` values
- * are replaced by `***` in every later line, commands are consumed, and
- * annotations collected. The two streams are replayed one after the other
- * (their interleaving is not kept), so stderr is masked with every value.
- */
-export function replayLog(chunks: readonly Chunk[], preset: readonly string[] = []) {
-  const masks: string[] = [...preset];
-  const commands: WorkflowCommand[] = [];
-  const annotations: Annotation[] = [];
-  const lines: string[] = [];
-  // One alternation of every mask, longest first, rebuilt only when a mask
-  // was added: a plan can register thousands of values and print 100k lines.
-  let pattern: RegExp | undefined;
-  let patternSize = -1;
-  const mask = (line: string) => {
-    if (patternSize !== masks.length) {
-      const escaped = masks
-        .filter(Boolean)
-        .sort((a, b) => b.length - a.length)
-        .map((m) => m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-      pattern = escaped.length ? new RegExp(escaped.join('|'), 'g') : undefined;
-      patternSize = masks.length;
-    }
-    return pattern ? line.replace(pattern, '***') : line;
-  };
-  for (const stream of ['stdout', 'stderr'] as const) {
-    const text = chunks
-      .filter((c) => c.stream === stream)
-      .map((c) => c.text)
-      .join('');
-    for (const line of text.split('\n')) {
-      if (stream === 'stderr') {
-        if (line) lines.push(mask(line));
-        continue;
-      }
-      const command = parseWorkflowCommand(line);
-      if (!command) {
-        lines.push(mask(line));
-        continue;
-      }
-      commands.push(command);
-      if (command.command === 'add-mask') {
-        masks.push(command.message);
-      } else if (command.command === 'error' || command.command === 'warning' || command.command === 'notice') {
-        const message = mask(command.message);
-        annotations.push({ level: command.command, message, properties: command.properties });
-        lines.push(`${command.command[0]!.toUpperCase()}${command.command.slice(1)}: ${message}`);
-      } else if (command.command === 'group') {
-        lines.push(`▸ ${mask(command.message)}`);
-      } else if (command.command !== 'endgroup' && command.command !== 'debug') {
-        lines.push(mask(line));
-      }
-    }
-  }
-  return { log: lines.join('\n'), masks, commands, annotations };
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { tmpdir } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it, type TestContext } from 'vitest';
 import {
   createEcrClient,
   ecrLogin,
@@ -44,7 +44,7 @@ const HOST_AWS_VARIABLES = [
 function unsetEnv(t: TestContext, names: string[]): void {
   const saved = Object.fromEntries(names.map((name) => [name, process.env[name]]));
   for (const name of names) Reflect.deleteProperty(process.env, name);
-  t.after(() => {
+  t.onTestFinished(() => {
     for (const [name, value] of Object.entries(saved)) if (value !== undefined) process.env[name] = value;
   });
 }
@@ -52,7 +52,7 @@ function unsetEnv(t: TestContext, names: string[]): void {
 /** A fake and a step environment that reaches it; `credentials: false` leaves the chain with none. */
 async function setup(t: TestContext, { credentials = true } = {}): Promise<EcrApiFake> {
   const fake = await startEcrApiFake({ region: REGION });
-  t.after(() => fake.close());
+  t.onTestFinished(() => fake.close());
   unsetEnv(t, HOST_AWS_VARIABLES);
   const nowhere = path.join(tmpdir(), `no-aws-config-${process.pid}`);
   const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ...endpoints } = fake.env();
@@ -68,7 +68,7 @@ async function setup(t: TestContext, { credentials = true } = {}): Promise<EcrAp
 
 function client(t: TestContext) {
   const ecr = createEcrClient({ region: REGION });
-  t.after(() => ecr.destroy());
+  t.onTestFinished(() => ecr.destroy());
   return ecr;
 }
 

@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, test, type TestContext } from 'node:test';
+import { afterAll, test, type TestContext } from 'vitest';
 import {
   decryptPlanBundle,
   readPlanBundle,
@@ -23,7 +23,7 @@ import { useEnv } from '../process-env.ts';
 
 const REPO = 'octo-org/infra';
 const github = await startGitHubApiFake({ repositories: [REPO] });
-after(() => github.close());
+afterAll(() => github.close());
 process.env.GITHUB_API_URL = github.url;
 const { downloadPlanBundle, planArtifactName, uploadPlanBundle } =
   await import('@iac-actions/shared/github/plan-artifact.ts');
@@ -33,11 +33,11 @@ const NAME = planArtifactName({ workingDirectory: 'infra/prod', workspace: 'defa
 
 async function setup(t: TestContext) {
   const artifacts = await startArtifactServiceFake();
-  t.after(() => artifacts.close());
+  t.onTestFinished(() => artifacts.close());
   // The client refuses GHES, which it recognises by any other server URL.
   useEnv(t, { ...artifacts.env(), GITHUB_SERVER_URL: 'https://github.com' });
   const root = await mkdtemp(path.join(tmpdir(), 'plan-artifact-'));
-  t.after(() => rm(root, { recursive: true, force: true }));
+  t.onTestFinished(() => rm(root, { recursive: true, force: true }));
 
   const planBytes = randomBytes(200_000);
   await writeFile(path.join(root, 'tfplan'), planBytes);

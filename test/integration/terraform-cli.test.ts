@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createTerraformCli, type TerraformCli } from '@iac-actions/shared/terraform/cli.ts';
 import { spawnRunner } from '@iac-actions/shared/util/command.ts';
 import {
@@ -33,10 +33,10 @@ interface Stack {
 }
 
 let scratch: string;
-before(async () => {
+beforeAll(async () => {
   scratch = await mkdtemp(path.join(tmpdir(), 'terraform-cli-'));
 });
-after(async () => {
+afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,7 +30,7 @@ describe('setupTerraform against a release mirror', { skip: process.platform ===
   let terraform: ReleaseMirror;
   let tofu: ReleaseMirror;
 
-  before(async () => {
+  beforeAll(async () => {
     scratch = mkdtempSync(path.join(tmpdir(), 'terraform-install-'));
     toolCache = path.join(scratch, 'tool-cache');
     process.env.RUNNER_TOOL_CACHE = toolCache;
@@ -57,7 +57,7 @@ describe('setupTerraform against a release mirror', { skip: process.platform ===
     });
   });
 
-  after(async () => {
+  afterAll(async () => {
     await terraform.close();
     await tofu.close();
     process.env.RUNNER_TOOL_CACHE = saved.cache;

@@ -4,7 +4,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { promisify } from 'node:util';
 import { startSshServer, type SshServer } from './sshd.ts';
 
@@ -14,11 +14,11 @@ describe('startSshServer', () => {
   let server: SshServer;
   let dir: string;
 
-  before(async () => {
+  beforeAll(async () => {
     server = await startSshServer();
     dir = await mkdtemp(path.join(tmpdir(), 'sshd-test-'));
   });
-  after(async () => {
+  afterAll(async () => {
     await server?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });

@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import {
   EQUIVALENCE_FIXTURES,
   installTerraformDouble,
@@ -23,10 +23,10 @@ interface Run {
 }
 
 let scratch: string;
-before(async () => {
+beforeAll(async () => {
   scratch = await mkdtemp(path.join(tmpdir(), 'terraform-double-'));
 });
-after(async () => {
+afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 

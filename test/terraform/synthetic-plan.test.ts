@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { planDigest } from '@iac-actions/shared/terraform/plan-digest.ts';
 import { summarizePlan } from '@iac-actions/shared/terraform/plan-summary.ts';
 import { syntheticPlan } from './synthetic-plan.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { freshReadme, listActions } from '../../scripts/action-docs.ts';
 import { REPO_ROOT } from '../harness/run-action.ts';

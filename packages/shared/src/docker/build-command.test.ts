@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { invalidInputError } from '../../../../test/assertions.ts';
 import { buildCommand, pushedByBuildx, type BuildOptions } from './build-command.ts';
 

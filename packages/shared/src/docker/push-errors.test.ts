@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { isTransientPushError } from './push-errors.ts';
 
 // The texts are what docker push (CLI 28 against engine 20.10) and buildx print.

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { classifyRegistry } from './registry-host.ts';
 
 const ecr = (host: string, region: string, fips: boolean, dualstack: boolean) => ({

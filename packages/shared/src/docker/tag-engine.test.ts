@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { invalidInputError } from '../../../../test/assertions.ts';
 import { webhookPayload } from '../../../../test/harness/webhooks.ts';
 import { computeTags, parseFlavor, parseTagRules, sanitizeTag, type GitContext } from './tag-engine.ts';

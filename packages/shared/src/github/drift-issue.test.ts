@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { FAKE_GITHUB_TOKEN, startGitHubApiFake, type GitHubApiFake } from '../../../../test/fakes/github-api.ts';
 import { actionError } from '../../../../test/assertions.ts';
 import { driftIssueTracker, readIssueMarker, renderMarker, type DriftIssueContent } from './drift-issue.ts';
@@ -9,10 +9,10 @@ import { createOctokit } from './octokit.ts';
 describe('drift issues', () => {
   let fake: GitHubApiFake;
   let repoCount = 0;
-  before(async () => {
+  beforeAll(async () => {
     fake = await startGitHubApiFake();
   });
-  after(() => fake.close());
+  afterAll(() => fake.close());
 
   /** A fresh repository and a tracker for `runId` on it. */
   function setup(runId = '100', label = 'drift') {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { ActionError } from '../action/action-error.ts';
 import { downloadPlanBundle, planArtifactName } from './plan-artifact.ts';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
+import { test, type TestContext } from 'vitest';
 import { FAKE_GITHUB_TOKEN, startGitHubApiFake } from '../../../../test/fakes/github-api.ts';
 import { createOctokit } from './octokit.ts';
 import { approvalsOf, findMergedPullRequest } from './pull-requests.ts';
@@ -10,7 +10,7 @@ const HEAD = 'c0ffee00000000000000000000000000000000a1';
 
 async function setup(t: TestContext) {
   const fake = await startGitHubApiFake({ repositories: [REPO] });
-  t.after(() => fake.close());
+  t.onTestFinished(() => fake.close());
   const octokit = createOctokit(FAKE_GITHUB_TOKEN, { baseUrl: fake.url, paceWrites: false });
   const pull = fake.seedPullRequest(REPO, { title: 'Grow', head: 'grow', headSha: HEAD, user: 'author' });
   return { fake, octokit, pull };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { FAKE_GITHUB_TOKEN, startGitHubApiFake, type GitHubApiFake } from '../../../../test/fakes/github-api.ts';
 import { createOctokit } from './octokit.ts';
 import { publishStickyComment } from './sticky-comment.ts';
@@ -30,11 +30,11 @@ describe('publishStickyComment', () => {
   let fake: GitHubApiFake;
   const repo = 'octo-org/infra';
   const target = { owner: 'octo-org', repo: 'infra', issueNumber: 0 };
-  before(async () => {
+  beforeAll(async () => {
     fake = await startGitHubApiFake({ repositories: [repo] });
     target.issueNumber = fake.seedPullRequest(repo, { title: 'infra change', head: 'feature' }).number;
   });
-  after(() => fake.close());
+  afterAll(() => fake.close());
   const octokit = () =>
     createOctokit(FAKE_GITHUB_TOKEN, { baseUrl: fake.url, paceWrites: false, retryAfterBaseValue: 1 });
 

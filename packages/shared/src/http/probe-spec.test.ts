@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { parseYamlInput } from '../action/inputs.ts';
 import { buildProbeSpecs, type ProbeDefaults, type ProbeSpec } from './probe-spec.ts';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { closedPortUrl, routes, startHttpApp } from '../../../../test/services/http-app.ts';
 import { postSlackMessage, slackEscape, slackLink, slackMessage, WebhookError } from './slack-webhook.ts';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { planDifferences, renderApplyNote, type ApplyReport } from './apply-markdown.ts';
 import { renderPlanComment } from './plan-markdown.ts';
 import { readPlanMarker, renderPlanMarker, restampPlanBody, type PlanMarker } from './plan-marker.ts';

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it } from 'vitest';
 import { ActionError } from '../action/action-error.ts';
 import { backendSetting, createTerraformCli, goDuration } from './cli.ts';
 import type { CommandOptions, CommandResult, CommandRunner } from '../util/command.ts';

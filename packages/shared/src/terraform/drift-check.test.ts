@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { OPENTOFU_FIXTURES } from '../../../../test/fixtures.ts';
 import type { CommandRunner } from '../util/command.ts';
 import { checkStack, driftedResources, driftWorkDir, hasDrift, type DriftCheckSettings } from './drift-check.ts';
@@ -67,10 +67,10 @@ describe('hasDrift', () => {
 // isolation of a failure and the plan files.
 describe('checkStack', () => {
   let root: string;
-  before(async () => {
+  beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'drift-check-'));
   });
-  after(() => rm(root, { recursive: true, force: true }));
+  afterAll(() => rm(root, { recursive: true, force: true }));
 
   const settings = (mode: 'refresh-only' | 'full'): DriftCheckSettings => ({
     tool: 'terraform',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { OPENTOFU_FIXTURES } from '../../../../test/fixtures.ts';
 import { driftedResources, type StackCheck } from './drift-check.ts';
 import type { StackReport } from './drift-detect.ts';

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { invalidInputError } from '../../../../test/assertions.ts';
 import { checkedWorkspaces, expandStacks, findStackDirectories } from './drift-stacks.ts';
 
 // Stacks from `working-directories` × `workspaces`, on a real checkout tree.
 describe('drift stacks', () => {
   let root: string;
-  before(async () => {
+  beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'drift-stacks-'));
     const files = [
       'main.tf',
@@ -28,7 +28,7 @@ describe('drift stacks', () => {
       await writeFile(path.join(root, file), '');
     }
   });
-  after(() => rm(root, { recursive: true, force: true }));
+  afterAll(() => rm(root, { recursive: true, force: true }));
 
   it('expands globs to the directories that hold .tf files, sorted, each once', async () => {
     assert.deepEqual(await findStackDirectories(['infra/*', 'infra/prod'], root), [

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,7 +48,7 @@ describe('verifySignedSums', () => {
   let other: { publicKey: string };
   let signature: Uint8Array;
 
-  before(async () => {
+  beforeAll(async () => {
     signer = await openpgp.generateKey({
       userIDs: [{ name: 'Release', email: 'release@example.test' }],
       format: 'armored',
@@ -110,7 +110,7 @@ describe('setupTerraform and resolveTerraformVersion with their edges swapped', 
     },
   };
 
-  before(() => {
+  beforeAll(() => {
     mkdirSync(stack);
     // A tool cache that already holds terraform 1.9.8, as @actions/tool-cache lays it out.
     process.env.RUNNER_TOOL_CACHE = path.join(scratch, 'cache');
@@ -121,7 +121,7 @@ describe('setupTerraform and resolveTerraformVersion with their edges swapped', 
     writeFileSync(`${cached}.complete`, '');
   });
 
-  after(() => {
+  afterAll(() => {
     process.env.RUNNER_TOOL_CACHE = saved.cache;
     process.env.RUNNER_TEMP = saved.temp;
     rmSync(scratch, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test, type TestContext } from 'vitest';
 import {
   decryptPlanBundle,
   readPlanBundle,
@@ -35,7 +35,7 @@ const SOURCE: PlanBundleSource = {
 
 async function setup(t: TestContext) {
   const root = await mkdtemp(path.join(tmpdir(), 'plan-bundle-'));
-  t.after(() => rm(root, { recursive: true, force: true }));
+  t.onTestFinished(() => rm(root, { recursive: true, force: true }));
   // A saved plan is a zip; any bytes do here, and they must come back exactly.
   const planBytes = randomBytes(50_000);
   const planFile = path.join(root, 'tfplan');

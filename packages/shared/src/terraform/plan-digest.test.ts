@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { canonicalJson, planDigest } from './plan-digest.ts';
 import { fixtureNames, readJson } from './plan-text.test-helper.ts';
 import type { JsonPlan } from './plan-types.ts';

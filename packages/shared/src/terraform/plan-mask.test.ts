@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { ActionError } from '../action/action-error.ts';
 import { SENSITIVE_PLACEHOLDER, compileMaskPatterns, isSecretName, maskPlan, maskText } from './plan-mask.ts';
 import { summarizePlan } from './plan-summary.ts';

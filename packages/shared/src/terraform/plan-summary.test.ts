@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { formatPlanLine, planHeadline, summarizePlan } from './plan-summary.ts';
 import { fixtureNames, parsePlanText, readJson, readText, type TextResource } from './plan-text.test-helper.ts';
 import type { JsonAction, JsonPlan, JsonResourceChange, PlanSummary } from './plan-types.ts';

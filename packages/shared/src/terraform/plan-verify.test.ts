@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { actionError } from '../../../../test/assertions.ts';
 import type { PlanBundleMetadata } from './plan-bundle.ts';
 import { verifyPlanBundle, type ApplyExpectations } from './plan-verify.ts';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { describeStateLock, parseStateLockError } from './state-lock.ts';
 
 // The texts follow Terraform's templates exactly (clistate.LockErrorMessage

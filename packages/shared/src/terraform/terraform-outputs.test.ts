@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { OPENTOFU_FIXTURES } from '../../../../test/fixtures.ts';
 import { publicOutputs } from './terraform-outputs.ts';
 
