@@ -43,6 +43,6 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 echo "Installing the Debian packages the tests need: ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
+export DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1
 apt-get update -qq
 apt-get install -y -qq "${missing[@]}" >/dev/null
