@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
-// The test tiers of DESIGN.md, each a vitest project: `npm test -- --project unit`
-// runs the fast tier alone. Every test file runs in its own forked process (as
+// The test tiers of DESIGN.md, each a vitest project (unit, integration, e2e,
+// workflows, adversarial): `npm test -- --project unit` runs the fast tier alone. Every test file runs in its own forked process (as
 // `node --test` did), because the integration and end-to-end tiers start real
 // services and set process-wide state (environment, working directory).
 const tier = (name: string, include: string[], timeoutMs: number) => ({
@@ -58,6 +58,7 @@ export default defineConfig({
       ),
       tier('e2e', ['test/e2e/**/*.test.ts'], 600_000),
       tier('workflows', ['test/workflows/**/*.test.ts'], 300_000),
+      tier('adversarial', ['test/adversarial/**/*.test.ts'], 600_000),
     ],
   },
 });

@@ -1,5 +1,7 @@
+import { realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
 import * as core from '@actions/core';
-import { parse as parseYaml } from 'yaml';
+import { isAlias, isNode, LineCounter, parseDocument, visit } from 'yaml';
 import { invalidInput } from './action-error.ts';
 import { parseDuration } from '../util/duration.ts';
 import { maskSecret } from './mask.ts';
@@ -104,12 +106,29 @@ export function readYaml(name: string): unknown {
 
 export function parseYamlInput(name: string, text: string): unknown {
   if (!text) return undefined;
-  try {
-    return parseYaml(text, { prettyErrors: true, uniqueKeys: true });
-  } catch (error) {
-    const detail = (error as Error).message.split('\n')[0];
-    throw invalidInput(name, `is not valid YAML or JSON: ${detail}`);
-  }
+  // The parser's own messages quote the text, and a value that starts with `*`
+  // or `!` (an alias, a tag) ends up in them: inputs hold passwords. Problems
+  // are told by kind and position only.
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, logLevel: 'silent', lineCounter: lines });
+  const at = (offset: number | undefined) => {
+    const { line, col } = lines.linePos(offset ?? 0);
+    return `line ${line}, column ${col}`;
+  };
+  const [error] = doc.errors;
+  // The part of a message before a colon names the problem; what follows quotes the text.
+  if (error) throw invalidInput(name, `is not valid YAML or JSON: ${error.message.split(':')[0]} at ${at(error.pos[0])}`);
+  let problem: string | undefined;
+  visit(doc, (_, node) => {
+    if (isAlias(node)) {
+      problem = `${at(node.range?.[0])} starts with \`*\`, which YAML reads as an alias: quote the value ('*…')`;
+    } else if (isNode(node) && node.tag && !node.tag.startsWith('tag:yaml.org,2002:')) {
+      problem = `${at(node.range?.[0])} starts with \`!\`, which YAML reads as a tag: quote the value ('!…')`;
+    }
+    return problem ? visit.BREAK : undefined;
+  });
+  if (problem) throw invalidInput(name, `is not valid here: ${problem}.`);
+  return doc.toJS();
 }
 
 /** A YAML/JSON mapping of string keys; `{}` when unset. */
@@ -144,4 +163,75 @@ export function parseKeyValues(name: string, text: string): Record<string, strin
     pairs[key] = line.slice(at + 1);
   });
   return pairs;
+}
+
+/** A place a path input may point into: the checkout, or the step's temp dir. */
+export interface PathRoot {
+  dir: string;
+  /** For messages: `the repository`, `RUNNER_TEMP`. */
+  label: string;
+}
+
+/** The checkout (`GITHUB_WORKSPACE`), where path inputs are relative to and must stay. */
+export function repositoryRoot(): PathRoot {
+  return { dir: process.env.GITHUB_WORKSPACE || process.cwd(), label: 'the repository (GITHUB_WORKSPACE)' };
+}
+
+/** The runner's temp dir, where a step may put files for a later one. */
+export function runnerTempRoot(): PathRoot {
+  return { dir: process.env.RUNNER_TEMP || path.join(repositoryRoot().dir, '..'), label: 'RUNNER_TEMP' };
+}
+
+/**
+ * A path input, resolved against the first root, that must exist as a
+ * `kind` and stay inside one of the roots — symbolic links followed, so that
+ * a link in the checkout cannot lead out of it. `../../etc`, `/etc` and a
+ * missing path are one clear error naming the input.
+ */
+export function resolvePathInput(
+  name: string,
+  text: string,
+  kind: 'file' | 'directory',
+  roots: readonly PathRoot[] = [repositoryRoot()],
+): string {
+  const [first] = roots;
+  if (!first) throw new Error('resolvePathInput needs a root');
+  if (/[\0\r\n]/.test(text)) throw invalidInput(name, 'must be one path on one line.');
+  const resolved = path.resolve(first.dir, text);
+  const inside = (file: string, dir: string) => {
+    const relative = path.relative(dir, file);
+    return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+  };
+  const where = roots.map((r) => r.label).join(' or ');
+  if (!roots.some((root) => inside(resolved, path.resolve(root.dir)))) {
+    throw invalidInput(name, `is '${text}', which is outside ${where}: give a path inside it.`);
+  }
+  let real: string;
+  try {
+    real = realpathSync(resolved);
+  } catch {
+    throw invalidInput(name, `is '${text}', which does not exist in ${where}: check the path, or the step that creates it.`);
+  }
+  if (!roots.some((root) => inside(real, realpathOrSelf(root.dir)))) {
+    throw invalidInput(name, `is '${text}', a link that leads outside ${where}: give a path inside it.`);
+  }
+  const isDirectory = statSync(real).isDirectory();
+  if (isDirectory !== (kind === 'directory')) {
+    throw invalidInput(name, `is '${text}', which is a ${isDirectory ? 'directory' : 'file'}, not a ${kind}.`);
+  }
+  return resolved;
+}
+
+function realpathOrSelf(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return path.resolve(dir);
+  }
+}
+
+/** A path input inside the repository (see resolvePathInput); the fallback when unset. */
+export function readPath(name: string, kind: 'file' | 'directory', fallback = '', roots?: readonly PathRoot[]): string {
+  const text = readInput(name) || fallback;
+  return text ? resolvePathInput(name, text, kind, roots) : '';
 }

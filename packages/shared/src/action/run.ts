@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { ActionError } from './action-error.ts';
+import { redact } from './mask.ts';
 import { appendSummary } from './summary.ts';
 
 export interface ActionEntry {
@@ -36,15 +37,18 @@ export async function run(entry: ActionEntry): Promise<void> {
 async function reportFailure(name: string, isPost: boolean, error: unknown): Promise<void> {
   const step = isPost ? `${name} (cleanup)` : name;
   if (error instanceof ActionError) {
+    // A message may quote a tool's output, which quotes values: the runner
+    // masks the log, not the summary, and not every encoding.
+    const message = redact(error.message);
     if (!isPost) core.setOutput('failure-reason', error.reason);
-    core.setFailed(error.message);
+    core.setFailed(message);
     // A multi-line message (a tool's error output) goes in a block of its own.
-    const [first, ...rest] = error.message.split('\n');
+    const [first, ...rest] = message.split('\n');
     const detail = rest.join('\n').trim() ? `\n\n\`\`\`\n${rest.join('\n').trim()}\n\`\`\`` : '';
     await appendSummary(`**❌ ${step} failed:** ${first} (\`${error.reason}\`)${detail}\n`);
     return;
   }
-  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const text = redact(error instanceof Error ? (error.stack ?? error.message) : String(error));
   if (!isPost) core.setOutput('failure-reason', 'internal-error');
   core.setFailed(`${step} hit an unexpected error; please report it.\n${text}`);
   await appendSummary(`### ❌ ${step} hit an unexpected error\n\n\`\`\`\n${text}\n\`\`\`\n`);

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { redact } from './mask.ts';
 
 /** Escapes text for a Markdown table cell: backslashes, pipes, newlines, HTML. */
 export function tableCell(text: string): string {
@@ -17,8 +18,8 @@ export function markdownTable(headers: readonly string[], rows: readonly (readon
   return [line(headers), `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map(line)].join('\n');
 }
 
-/** Appends Markdown to the job summary, when the runner provides one. */
+/** Appends Markdown to the job summary, when the runner provides one, every registered secret masked. */
 export async function appendSummary(markdown: string): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
-  await core.summary.addRaw(markdown, true).write();
+  await core.summary.addRaw(redact(markdown), true).write();
 }

@@ -4,6 +4,7 @@ import { defaults as toolkitDefaults } from '@actions/github/lib/utils';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck';
+import { redact } from '../action/mask.ts';
 
 /** The GitHub client of the suite: REST methods, `paginate`, `graphql`, with retries and throttling. */
 export type GitHubClient = ReturnType<typeof getOctokit>;
@@ -63,7 +64,7 @@ export function createOctokit(token: string, options: OctokitOptions = {}): GitH
     options.paceWrites === false
       ? { write: new Bottleneck.Group({ maxConcurrent: 1 }), notifications: new Bottleneck.Group({ maxConcurrent: 1 }) }
       : {};
-  return getOctokit(
+  const client = getOctokit(
     token,
     {
       // GraphQL goes to `<baseUrl>/graphql` (`/api/graphql` on GHES), Octokit's own
@@ -90,6 +91,15 @@ export function createOctokit(token: string, options: OctokitOptions = {}): GitH
     retry,
     throttling,
   );
+  // Every text the suite writes to GitHub (comment and issue bodies, titles)
+  // goes through the one masking function, whatever code built it.
+  client.hook.before('request', (request) => {
+    for (const field of ['body', 'title'] as const) {
+      const value: unknown = request[field];
+      if (typeof value === 'string') request[field] = redact(value);
+    }
+  });
+  return client;
 }
 
 // A hung connection would otherwise hold the job until its own timeout

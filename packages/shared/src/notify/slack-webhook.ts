@@ -1,4 +1,5 @@
 import { retry } from '../util/retry.ts';
+import { redactValues } from '../action/mask.ts';
 
 // A message for a Slack-compatible incoming webhook (Slack; Mattermost and
 // others accept the same JSON): `text` for notifications and clients without
@@ -115,7 +116,8 @@ export async function postSlackMessage(
   message: SlackMessage,
   options: WebhookDelivery = {},
 ): Promise<void> {
-  const body = JSON.stringify(message);
+  // Like every text that leaves the step, through the one masking function.
+  const body = JSON.stringify(redactValues(message));
   await retry(
     async () => {
       let response: Response;

@@ -1,19 +1,16 @@
 import { invalidInput } from '../action/action-error.ts';
+import { MIN_SECRET_LENGTH, registeredSecrets, textMasker as sharedTextMasker } from '../action/mask.ts';
 import type { JsonChange, JsonPlan, JsonResourceChange } from './plan-types.ts';
 
 // The one masking function for Terraform plans: a copy of the JSON plan that
 // can be shown, stored or uploaded, and the list of secret strings the caller
-// registers with the runner's mask and scrubs from the human plan text. Pure:
-// no runner calls here, the action does `maskSecret` for each returned secret.
+// registers with the runner's mask and scrubs from the human plan text. The
+// action does `maskSecret` for each returned secret. Strings shorter than
+// MIN_SECRET_LENGTH are masked in the plan but not returned as secrets:
+// scrubbing every `on` or `123` from a plan text would destroy it.
 
 /** What Terraform itself prints in place of a sensitive value. */
 export const SENSITIVE_PLACEHOLDER = '(sensitive value)';
-
-/**
- * Shorter strings are masked in the plan but not returned as secrets: scrubbing
- * every `on` or `123` from a plan text would destroy it and protect nothing.
- */
-export const MIN_SECRET_LENGTH = 4;
 
 /**
  * Compiles the `mask-patterns` input: one JavaScript regular expression per
@@ -492,75 +489,16 @@ export function maskPlan(plan: JsonPlan, options: MaskOptions = {}): MaskedPlan 
 // ---------------------------------------------------------------------------
 // Masking texts
 
-/** The forms a secret takes in a text: itself, each of its lines, and JSON/HCL-escaped. */
-function needlesOf(secret: string): string[] {
-  const needles = [secret];
-  const escaped = JSON.stringify(secret).slice(1, -1);
-  if (escaped !== secret) needles.push(escaped);
-  if (/[\r\n]/.test(secret)) {
-    // The runner masks line by line, and plan texts print multi-line strings
-    // line by line (heredocs), indented.
-    for (const line of secret.split(/\r?\n|\r/)) needles.push(line.trim());
-  }
-  return needles.filter((needle) => needle.length >= MIN_SECRET_LENGTH);
-}
-
-/**
- * A function replacing every occurrence of the secrets in a text, longest
- * match first, in one left-to-right scan whatever the number of secrets (a
- * regular expression alternation, or one pass per secret, is quadratic on a
- * large plan text with many secrets).
- */
 function textMasker(secrets: readonly string[]): (text: string) => string {
-  const needles = new Set<string>();
-  for (const secret of secrets) for (const needle of needlesOf(secret)) needles.add(needle);
-  const buckets = new Map<string, string[]>();
-  for (const needle of needles) {
-    const key = needle.slice(0, MIN_SECRET_LENGTH);
-    const bucket = buckets.get(key);
-    if (bucket) bucket.push(needle);
-    else buckets.set(key, [needle]);
-  }
-  if (buckets.size === 0) return (text) => text;
-  for (const bucket of buckets.values()) bucket.sort((a, b) => b.length - a.length);
-  // A cheap first look at two characters skips most positions without a lookup.
-  const firstTwo = new Uint8Array(1 << 16);
-  for (const key of buckets.keys()) firstTwo[(key.charCodeAt(0) * 31 + key.charCodeAt(1)) & 0xffff] = 1;
-
-  return (text) => {
-    let out = '';
-    let copiedUpTo = 0;
-    let i = 0;
-    const last = text.length - MIN_SECRET_LENGTH;
-    while (i <= last) {
-      let matched = 0;
-      if (firstTwo[(text.charCodeAt(i) * 31 + text.charCodeAt(i + 1)) & 0xffff]) {
-        const bucket = buckets.get(text.slice(i, i + MIN_SECRET_LENGTH));
-        if (bucket) {
-          for (const needle of bucket) {
-            if (text.startsWith(needle, i)) {
-              matched = needle.length;
-              break;
-            }
-          }
-        }
-      }
-      if (matched) {
-        out += text.slice(copiedUpTo, i) + SENSITIVE_PLACEHOLDER;
-        i += matched;
-        copiedUpTo = i;
-      } else {
-        i++;
-      }
-    }
-    return copiedUpTo === 0 ? text : out + text.slice(copiedUpTo);
-  };
+  return sharedTextMasker(secrets, SENSITIVE_PLACEHOLDER);
 }
 
 /**
- * Replaces every occurrence of each secret in `text` with `(sensitive value)`:
- * the whole secret, each line of a multi-line one, and its escaped form.
+ * Replaces every occurrence of each secret in `text` with `(sensitive value)`,
+ * in every form it may take (see action/mask.ts), and every secret the step
+ * registered: the plan's text and error messages quote values Terraform does
+ * not know are secret.
  */
 export function maskText(text: string, secrets: readonly string[]): string {
-  return textMasker(secrets)(text);
+  return textMasker([...registeredSecrets(), ...secrets])(text);
 }

@@ -1,7 +1,6 @@
 import { readChoice, readDuration, readList, readMap, readString } from '../action/inputs.ts';
-import { maskSecret } from '../action/mask.ts';
+import { maskSecret, MIN_SECRET_LENGTH } from '../action/mask.ts';
 import type { TerraformTool } from './install.ts';
-import { MIN_SECRET_LENGTH } from './plan-mask.ts';
 import { stringLeaves } from '../util/values.ts';
 
 // The inputs every Terraform action of the suite takes, read one way: tool
@@ -30,9 +29,16 @@ export function readTerraformSettings(defaults: { lockTimeout: string }): {
   terraform: TerraformSettings;
   secrets: string[];
 } {
+  // Variables given to the step as TF_VAR_* are secrets as much as `variables`:
+  // Terraform's error messages quote them. Registered before any input is parsed.
+  const fromEnvironment = Object.entries(process.env)
+    .filter(([name, value]) => name.startsWith('TF_VAR_') && value)
+    .map(([, value]) => value!.trim());
+  fromEnvironment.filter((value) => value.length >= MIN_SECRET_LENGTH).forEach(maskSecret);
   const variables = readMap('variables');
   const backendConfig = readList('backend-config');
   const secrets = [
+    ...fromEnvironment,
     ...stringLeaves(variables),
     ...backendConfig.filter((item) => item.includes('=')).map((item) => item.slice(item.indexOf('=') + 1).trim()),
   ].filter((value) => value.length >= MIN_SECRET_LENGTH);

@@ -1,5 +1,5 @@
 import type { TerraformOutput } from './cli.ts';
-import { MIN_SECRET_LENGTH } from './plan-mask.ts';
+import { MIN_SECRET_LENGTH } from '../action/mask.ts';
 import { stringLeaves } from '../util/values.ts';
 
 // The root outputs of a stack as an action output: `terraform output -json`
