@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { promisify } from 'node:util';
 import { runAction, type ActionRun } from '../harness/run-action.ts';
 import { freePort } from '../services/free-port.ts';
@@ -324,29 +325,244 @@ describe('ansible-deploy end to end', () => {
     }
   });
 
-  it('refuses bad input with one clear error, before Ansible runs', async () => {
-    const co = await checkout('bad-input');
-    const cases: [Record<string, string>, RegExp][] = [
-      [{ playbook: 'missing.yml' }, /Input 'playbook' is 'missing.yml', which does not exist/],
-      [{ inventory: '' }, /Input 'inventory' is required/],
-      [{ 'extra-vars': '- a\n- b' }, /Input 'extra-vars' must be a mapping/],
-      [{ 'private-key': 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLE user@host' }, /Input 'private-key'/],
-      [{ 'known-hosts': '' }, /Input 'known-hosts' is empty, so host keys cannot be checked/],
+  it('leaves no SSH connection open: a later step with no key and a wrong host key is refused', async () => {
+    const co = await checkout('no-shared-connection');
+    const run = await deploy(co, {});
+    try {
+      expect(run.main.exitCode, run.main.log).toBe(0);
+      expect(run.post?.exitCode).toBe(0);
+      // No connection is left open, and nothing the step started is still running.
+      expect(await sshd.openConnections()).toBe(0);
+      expect(await processesOf(run.home)).toEqual([]);
+      expect(await controlSockets(run.home)).toEqual([]);
+      // A later step of the job: Ansible with its default connection sharing, no key, a wrong host key.
+      const later = await laterAnsible(run.home, co);
+      expect(later.stdout).toMatch(/UNREACHABLE/);
+      expect(later.stdout).not.toMatch(/\| (SUCCESS|CHANGED) \|/);
+      expect(later.code).not.toBe(0);
+    } finally {
+      await run.cleanup();
+    }
+  });
+
+  it('ends a connection master the inventory turns back on, when the step ends', async () => {
+    const co = await checkout('inventory-control-persist');
+    const persist = `ansible_ssh_args='-o ControlMaster=auto -o ControlPersist=60s'`;
+    const run = await deploy(co, { inventory: `[app]\n${hostLine('target')} ${persist}\n` });
+    try {
+      expect(run.main.exitCode, run.main.log).toBe(0);
+      // The inventory's master was made in the step's directory, and closed there.
+      expect(run.main.log).toMatch(/\[command\]ssh -O exit -o ControlPath=\/\S+\/iac-ssh-\w+\/\w+ /);
+      expect(await sshd.openConnections()).toBe(0);
+      expect(await processesOf(run.home)).toEqual([]);
+      expect(await mastersLeft()).toEqual([]);
+      const later = await laterAnsible(run.home, co);
+      expect(later.stdout).toMatch(/UNREACHABLE/);
+      expect(later.code).not.toBe(0);
+    } finally {
+      await run.cleanup();
+    }
+  });
+
+  describe('refuses bad input with one clear error, before Ansible runs or any host is contacted', () => {
+    const SECRET = 'xv-secret-4b1f7e0c';
+    let listener: Server;
+    let contacted = 0;
+    beforeAll(async () => {
+      // Stands for the hosts: a connection to it is a side effect.
+      listener = createServer((socket) => {
+        contacted++;
+        socket.destroy();
+      });
+      await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    });
+    afterAll(() => new Promise<void>((resolve) => listener.close(() => resolve())));
+
+    const cases: [name: string, inputs: Record<string, string>, message: RegExp][] = [
       [
+        'a missing playbook',
+        { playbook: 'missing.yml' },
+        /^Input 'playbook' is 'ansible\/missing\.yml', which does not exist in the repository/,
+      ],
+      [
+        'a playbook outside the repository',
+        { playbook: '../../../../etc/passwd' },
+        /^Input 'playbook' is '\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd', which is outside the repository \(GITHUB_WORKSPACE\)/,
+      ],
+      [
+        'an absolute playbook outside the repository',
+        { playbook: '/etc/passwd' },
+        /^Input 'playbook' is '\/etc\/passwd', which is outside the repository/,
+      ],
+      [
+        'a working-directory outside the repository',
+        { 'working-directory': '../../etc' },
+        /^Input 'working-directory' is '\.\.\/\.\.\/etc', which is outside the repository/,
+      ],
+      [
+        'an absolute working-directory',
+        { 'working-directory': '/etc' },
+        /^Input 'working-directory' is '\/etc', which is outside the repository/,
+      ],
+      [
+        'a missing working-directory',
+        { 'working-directory': 'nowhere' },
+        /^Input 'working-directory' is 'nowhere', which does not exist in the repository/,
+      ],
+      [
+        'an inventory path outside the repository',
+        { inventory: '/etc/hosts' },
+        /^Input 'inventory' is '\/etc\/hosts', which is outside the repository/,
+      ],
+      [
+        'an inventory path that climbs out',
+        { inventory: '../../../../etc' },
+        /^Input 'inventory' is '\.\.\/\.\.\/\.\.\/\.\.\/etc', which is outside the repository/,
+      ],
+      [
+        'requirements outside the repository',
+        { requirements: '/etc/passwd' },
+        /^Input 'requirements' is '\/etc\/passwd', which is outside the repository/,
+      ],
+      [
+        'a missing requirements file',
+        { requirements: 'requirements.yml' },
+        /^Input 'requirements' is 'ansible\/requirements\.yml', which does not exist/,
+      ],
+      [
+        'an ansible-config outside the repository',
+        { 'ansible-config': '../../../../etc/ansible/ansible.cfg' },
+        /^Input 'ansible-config' is '.*', which is outside the repository/,
+      ],
+      [
+        'a limit read from a file',
+        { limit: '@/etc/passwd' },
+        /^Input 'limit' has an '@file' of hosts, which is not supported/,
+      ],
+      ['a user with a line break', { user: 'deploy\nroot' }, /^Input 'user' has a space or a line break/],
+      ['tags with a line break', { tags: 'a\nb' }, /^Input 'tags' has a line break or a control character/],
+      ['no inventory', { inventory: '' }, /^Input 'inventory' is required/],
+      [
+        'a YAML inventory value starting with *',
+        { inventory: `all:\n  hosts:\n    web1:\n      ansible_password: *${SECRET}\n` },
+        /^Input 'inventory' is not valid here: line 4, column \d+ starts with `\*`/,
+      ],
+      ['extra-vars that are a list', { 'extra-vars': '- a\n- b' }, /^Input 'extra-vars' must be a mapping/],
+      [
+        'an extra-vars value starting with *',
+        { 'extra-vars': `db_password: *${SECRET}` },
+        /^Input 'extra-vars' is not valid here: line 1, column \d+ starts with `\*`/,
+      ],
+      [
+        'an extra-vars value starting with !',
+        { 'extra-vars': `db_password: !${SECRET}` },
+        /^Input 'extra-vars' is not valid here: line 1, column \d+ starts with `!`/,
+      ],
+      [
+        'a public key as private-key',
+        { 'private-key': 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLE user@host' },
+        /^Input 'private-key' is a public key/,
+      ],
+      ['no known-hosts', { 'known-hosts': '' }, /^Input 'known-hosts' is empty, so host keys cannot be checked/],
+      [
+        'a Terraform output that is not there',
         { 'inventory-from-terraform': '{"other": {"value": []}}', 'terraform-hosts-output': 'hosts' },
-        /Input '.*' .*hosts/,
+        /^Input 'terraform-hosts-output' names the output 'hosts', which is not among the Terraform outputs/,
+      ],
+      [
+        'a sensitive Terraform output of the wrong shape',
+        {
+          'inventory-from-terraform': JSON.stringify({ hosts: { sensitive: true, value: { web: SECRET } } }),
+          'terraform-hosts-output': 'hosts',
+        },
+        /^Input 'terraform-hosts-output' names the output 'hosts' \(sensitive\): group 1 is a string; expected a list of addresses$/,
       ],
     ];
-    for (const [inputs, message] of cases) {
-      const run = await deploy(co, inputs);
-      try {
-        assert.equal(run.main.exitCode, 1, JSON.stringify(inputs));
-        assert.equal(run.main.outputs['failure-reason'], 'invalid-input', run.main.log);
-        assert.match(run.main.log, message);
-        assert.doesNotMatch(run.main.log, /\[command\]ansible/);
-      } finally {
-        await run.cleanup();
-      }
+    for (const [name, inputs, message] of cases) {
+      it(`refuses ${name}`, async () => {
+        const co = await checkout(`bad-input-${name.replace(/\W+/g, '-')}`);
+        const port = (listener.address() as AddressInfo).port;
+        const run = await deploy(co, { inventory: `[app]\n${hostLine('target', port)}\n`, ...inputs });
+        try {
+          expect(run.main.exitCode).toBe(1);
+          expect(run.main.outputs['failure-reason'], run.main.log).toBe('invalid-input');
+          const errors = run.main.annotations.filter((a) => a.level === 'error');
+          expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(message)]);
+          expect(errors[0]!.message).not.toContain('\n');
+          expect(run.main.log).not.toMatch(/\n\s+at /);
+          // No process ran (not even `ansible-playbook --version`), no host was contacted.
+          expect(run.main.log).not.toContain('[command]');
+          expect(contacted).toBe(0);
+          expect(run.visibleText()).not.toContain(SECRET);
+          expect((await leftovers(run, co)).runnerTemp).toEqual([]);
+        } finally {
+          await run.cleanup();
+        }
+      });
     }
   });
 });
+
+/**
+ * The command lines of running processes of a step whose HOME was `home`: by
+ * their environment, or, for an ssh master (whose process title overwrites its
+ * environment), by the socket under `home` its title names.
+ */
+async function processesOf(home: string): Promise<string[]> {
+  return (await processes())
+    .filter((p) => p.environ.includes(`HOME=${home}`) || p.command.includes(home))
+    .map((p) => p.command);
+}
+
+/** SSH masters of ansible-deploy steps still running (`ssh: <socket> [mux]`, the socket in a step's control directory). */
+async function mastersLeft(): Promise<string[]> {
+  const prefix = `ssh: ${path.join(tmpdir(), 'iac-ssh-')}`;
+  return (await processes()).filter((p) => p.command.startsWith(prefix)).map((p) => p.command);
+}
+
+async function processes(): Promise<{ command: string; environ: string[] }[]> {
+  const found: { command: string; environ: string[] }[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const environ = (await readFile(`/proc/${name}/environ`, 'latin1')).split('\0');
+      const command = (await readFile(`/proc/${name}/cmdline`, 'latin1')).split('\0').join(' ').trim();
+      found.push({ command, environ });
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return found;
+}
+
+/** SSH control sockets left in Ansible's default place under `home`. */
+async function controlSockets(home: string): Promise<string[]> {
+  const dir = path.join(home, '.ansible', 'cp');
+  return existsSync(dir) ? (await readdir(dir)).map(String) : [];
+}
+
+/**
+ * A later step of the same job on the same runner: an ad-hoc Ansible command
+ * with Ansible's default connection sharing (`~/.ansible/cp`), no private key
+ * and a known_hosts that holds another key for the host.
+ */
+async function laterAnsible(home: string, co: Checkout): Promise<{ code: number; stdout: string }> {
+  const wrong = path.join(path.dirname(co.target), 'wrong_known_hosts');
+  await writeFile(wrong, `${sshd.wrongKnownHosts}\n`);
+  const args = ['all', '-i', '127.0.0.1,', '-u', sshd.user, '-e', `ansible_port=${sshd.port}`];
+  args.push('-e', 'ansible_python_interpreter=/usr/bin/python3', '-m', 'command', '-a', 'id -un');
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    ANSIBLE_HOST_KEY_CHECKING: 'True',
+    ANSIBLE_SSH_COMMON_ARGS: `-o UserKnownHostsFile=${wrong} -o GlobalKnownHostsFile=/dev/null -o IdentitiesOnly=yes -o BatchMode=yes`,
+    ...(process.env.IAC_ACTIONS_TEST_RUN ? { IAC_ACTIONS_TEST_RUN: process.env.IAC_ACTIONS_TEST_RUN } : {}),
+  };
+  try {
+    const { stdout } = await promisify(execFile)('ansible', args, { env, timeout: 60_000 });
+    return { code: 0, stdout };
+  } catch (error) {
+    const failure = error as { code?: number; stdout?: string };
+    return { code: typeof failure.code === 'number' ? failure.code : 1, stdout: failure.stdout ?? '' };
+  }
+}

@@ -1,17 +1,18 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAction, type ActionRun } from '../harness/run-action.ts';
 import { tagPushEvent, webhookPayload } from '../harness/webhooks.ts';
 import { startDockerEngine, type DockerEngine } from '../services/docker-engine.ts';
-import { startFaultProxy, startRegistry, type Registry } from '../services/registry.ts';
+import { startFaultProxy, startRegistry, type FaultProxy, type Registry } from '../services/registry.ts';
 import { FAKE_ECR_PASSWORD, startEcrApiFake, type EcrApiFake } from '../fakes/ecr-api.ts';
 
 // docker-publish's committed bundle against a real Docker engine and a real
-// registry (htpasswd auth) on loopback, main then post.
+// registry (htpasswd auth) on loopback, main then post. The build contexts are
+// in the step's checkout (GITHUB_WORKSPACE), where path inputs must stay.
 
 const USER = { username: 'publisher', password: 'pw-9f2c1d-s3cret' };
 const ECR_USER = { username: 'AWS', password: FAKE_ECR_PASSWORD };
@@ -57,6 +58,7 @@ async function publish(
       ...inputs,
     },
     env: { DOCKER_HOST: engine.host, ...options.env },
+    workspace: contexts,
     ...(options.event ? { event: options.event } : {}),
     timeoutMs: 180_000,
   });
@@ -286,7 +288,7 @@ describe('docker-publish end to end', () => {
       [{ images: `${registry.host}/app`, platforms: 'linux/amd64,linux/arm64' }, /Input 'platforms' .* needs BuildKit/],
     ];
     for (const [inputs, message] of cases) {
-      const run = await publish({ context: contexts, tags: 'type=raw,value=1', ...inputs });
+      const run = await publish({ context: await buildContext('bad-input'), tags: 'type=raw,value=1', ...inputs });
       try {
         assert.equal(run.main.exitCode, 1, JSON.stringify(inputs));
         assert.equal(run.main.outputs['failure-reason'], 'invalid-input', run.main.log);
@@ -297,6 +299,139 @@ describe('docker-publish end to end', () => {
       }
     }
   });
+});
+
+describe('docker-publish refuses bad input before any login, build or request', () => {
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    proxy = await startFaultProxy(registry.host);
+  });
+  afterAll(() => proxy?.stop());
+
+  const SECRET = 'pw-bad-input-6d2e9f';
+  type Case = [name: string, inputs: Record<string, string>, message: RegExp, setup?: () => Promise<void>];
+  const cases: Case[] = [
+    [
+      'a context outside the repository',
+      { context: '../../etc' },
+      /^Input 'context' is '\.\.\/\.\.\/etc', which is outside the repository \(GITHUB_WORKSPACE\)/,
+    ],
+    [
+      'an absolute context outside the repository',
+      { context: '/etc' },
+      /^Input 'context' is '\/etc', which is outside the repository/,
+    ],
+    [
+      'a missing context',
+      { context: 'no-such-dir' },
+      /^Input 'context' is 'no-such-dir', which does not exist in the repository/,
+    ],
+    [
+      'a file outside the repository',
+      { file: '/etc/passwd' },
+      /^Input 'file' is '\/etc\/passwd', which is outside the repository/,
+    ],
+    [
+      'a missing file',
+      { file: 'good/Dockerfile.missing' },
+      /^Input 'file' is 'good\/Dockerfile\.missing', which does not exist/,
+    ],
+    [
+      'a context without a Dockerfile',
+      { context: 'empty' },
+      /^Input 'file' is unset, and the context 'empty' has no Dockerfile: add one, or set file to the Dockerfile's path\.$/,
+      () => mkdir(path.join(contexts, 'empty'), { recursive: true }).then(() => undefined),
+    ],
+    [
+      'a Dockerfile that links out of the repository',
+      { context: 'linked' },
+      /^Input 'file' is 'linked\/Dockerfile', a link that leads outside the repository/,
+      async () => {
+        await mkdir(path.join(contexts, 'linked'), { recursive: true });
+        await symlink('/etc/passwd', path.join(contexts, 'linked', 'Dockerfile')).catch(() => undefined);
+      },
+    ],
+    [
+      'a tag Docker refuses',
+      { tags: 'type=raw,value=../x y' },
+      /^Input 'tags' gives the tag '\.\.-x-y', which Docker refuses in line 1/,
+    ],
+    [
+      'a platform that is not os/arch',
+      { platforms: 'linux/amd64,Linux AMD64' },
+      /^Input 'platforms' has 'Linux AMD64', which is not a platform/,
+    ],
+    [
+      'load with several platforms',
+      { platforms: 'linux/amd64,linux/arm64', load: 'true' },
+      /^Input 'load' cannot load a multi-platform image/,
+    ],
+    [
+      'a target that is not a stage name',
+      { target: '../x y' },
+      /^Input 'target' is '\.\.\/x y', which is not a build stage name/,
+    ],
+    [
+      'a build-arg key with a space',
+      { 'build-args': 'MY ARG=1' },
+      /^Input 'build-args' has the key 'MY ARG' with a space in it/,
+    ],
+    [
+      'a secret id that would add a field',
+      { secrets: `x,src=/etc/shadow=${SECRET}` },
+      /^Input 'secrets' has an ID \(entry 1\) that is not letters, digits, '_', '\.' or '-'/,
+    ],
+    [
+      'a registry that is not a host',
+      { registries: `- registry: ghcr.io/org\n  username: bot\n  password: ${SECRET}` },
+      /^Input 'registries' entry 1 has a 'registry' that is not valid: 'ghcr\.io\/org' is not a registry host/,
+    ],
+    [
+      'a registry password starting with *',
+      { registries: `- registry: ghcr.io\n  username: bot\n  password: *${SECRET}` },
+      /^Input 'registries' is not valid here: line 3, column \d+ starts with `\*`, which YAML reads as an alias/,
+    ],
+    [
+      'a registry-username with a line break',
+      { 'registry-username': 'bot\nother' },
+      /^Input 'registry-username' has a user name that is empty, too long or has a space or a line break in it$/,
+    ],
+    [
+      'a 120 kB image name',
+      { images: `PROXY/${'x'.repeat(120_000)}` },
+      /^Input 'images' has 'PROXY\/x{100,}…', which is not a valid image name: it is \d+ characters long/,
+    ],
+  ];
+
+  for (const [name, inputs, message, setup] of cases) {
+    it(`refuses ${name}`, async () => {
+      await setup?.();
+      const good = await buildContext('good');
+      const expanded = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.replace('PROXY', proxy.host)]));
+      const run = await publish({
+        images: `${proxy.host}/team/bad-input`,
+        context: path.relative(contexts, good),
+        tags: 'type=raw,value=1',
+        ...expanded,
+      });
+      try {
+        expect(run.main.exitCode).toBe(1);
+        expect(run.main.outputs['failure-reason']).toBe('invalid-input');
+        const errors = run.main.annotations.filter((a) => a.level === 'error');
+        expect(errors).toHaveLength(1);
+        expect(errors[0]!.message.replace(proxy.host, 'PROXY')).toMatch(message);
+        expect(errors[0]!.message).not.toContain('\n');
+        expect(run.main.log).not.toMatch(/\n\s+at /);
+        // Nothing ran: no docker command (not even `docker version`), no request to the registry.
+        expect(run.main.log).not.toContain('[command]');
+        expect(proxy.requests).toBe(0);
+        expect(run.visibleText()).not.toContain(SECRET);
+        expect(await leftovers(run)).toEqual([]);
+      } finally {
+        await run.cleanup();
+      }
+    });
+  }
 });
 
 /** Runs with a HOME whose ~/.docker/config.json holds an earlier login, and reads that file back after post. */
@@ -386,7 +521,12 @@ describe('docker-publish to ECR', () => {
 
   it('refuses a missing repository when it may not create it, before building', async () => {
     const run = await publish(
-      { images: `${registry.host}/svc/missing`, context: contexts, tags: 'type=raw,value=1', registries: ecrEntry() },
+      {
+        images: `${registry.host}/svc/missing`,
+        context: await buildContext('ecr-missing'),
+        tags: 'type=raw,value=1',
+        registries: ecrEntry(),
+      },
       { env: ecrEnv() },
     );
     try {
@@ -403,7 +543,7 @@ describe('docker-publish to ECR', () => {
     const run = await publish(
       {
         images: `${ecr.accountId}.dkr.ecr.eu-west-1.amazonaws.com/app`,
-        context: contexts,
+        context: await buildContext('ecr-no-credentials'),
         tags: 'type=raw,value=1',
         'registry-username': '',
         'registry-password': '',

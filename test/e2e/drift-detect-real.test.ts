@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promisify } from 'node:util';
 import { readIssueMarker } from '@iac-actions/shared/github/drift-issue.ts';
+import { startHttpApp } from '../services/http-app.ts';
 import { REAL_TERRAFORM, skipWithoutRealTerraform } from './real-terraform.ts';
 import { startTerraformWorld, type TerraformWorld } from './terraform-setup.ts';
+import { runText, secretFormsIn } from './terraform-secrets.ts';
 
 // drift-detect with a real `terraform` or `tofu` from PATH, on stacks of
 // builtin `terraform_data` resources (no provider to download). A refresh of
@@ -121,5 +123,67 @@ describe('drift-detect with a real binary', { skip }, () => {
     assert.equal(refreshOnly.main.exitCode, 0, refreshOnly.main.log);
     assert.equal(refreshOnly.main.outputs.drifted, 'false');
     assert.equal(world.github.issue(repo, issues[0]!.number)?.state, 'closed');
+  });
+
+  it('masks a secret in every encoding Terraform gives it, in the issue, webhook, summary and log', async () => {
+    const secret = 'Drift P@ss/w0rd!+"q"';
+    const checkout = await mkdtemp(path.join(world.dir, 'real-encoded-'));
+    const dir = path.join(checkout, 'stacks', 'db');
+    await mkdir(dir, { recursive: true });
+    const config = `
+variable "db_password" {
+  type = string
+}
+resource "terraform_data" "url" {
+  input = "postgres://app:\${urlencode(var.db_password)}@db.internal/app"
+}
+resource "terraform_data" "basic" {
+  input = base64encode("user:\${var.db_password}")
+}
+`;
+    await writeFile(path.join(dir, 'main.tf'), config);
+    const env = {
+      ...process.env,
+      TF_IN_AUTOMATION: '1',
+      CHECKPOINT_DISABLE: '1',
+      TF_VAR_db_password: 'applied-before',
+    };
+    await run(binary!.tool, ['init', '-input=false', '-no-color'], { cwd: dir, env });
+    await run(binary!.tool, ['apply', '-auto-approve', '-input=false', '-no-color'], { cwd: dir, env });
+
+    const hook = await startHttpApp({ '/hook': (_req, res) => void res.writeHead(200).end('ok') });
+    try {
+      for (const source of ['variables', 'environment'] as const) {
+        const repo = `octo-org/infra-real-encoded-${source}`;
+        world.github.addRepository(repo);
+        const result = await world.run('drift-detect', {
+          workspace: checkout,
+          double: false,
+          inputs: {
+            tool: binary!.tool,
+            version: binary!.version,
+            'working-directories': 'stacks/*',
+            mode: 'full',
+            'notify-webhook': `${hook.url}/hook`,
+            ...(source === 'variables' ? { variables: `db_password: ${JSON.stringify(secret)}` } : {}),
+          },
+          env: { GITHUB_REPOSITORY: repo, ...(source === 'environment' ? { TF_VAR_db_password: secret } : {}) },
+        });
+        await result.cleanup();
+        expect(result.main.exitCode, result.main.log).toBe(0);
+        const issue = world.github.issues(repo).find((i) => readIssueMarker(i.body ?? ''));
+        expect(issue?.body ?? '', source).toMatch(/terraform_data\.basic/);
+        expect(issue?.body ?? '', source).toMatch(/postgres:\/\/app:\(sensitive value\)@db\.internal\/app/);
+        for (const [channel, text] of [
+          ['issue', issue?.body ?? ''],
+          ['webhook', hook.requests.map((r) => r.body).join('\n')],
+          ['log, summary, outputs', runText(result)],
+        ] as const) {
+          expect(secretFormsIn(text, secret), `${source}: ${channel}`).toEqual([]);
+        }
+      }
+    } finally {
+      await hook.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAction, type ActionRun } from '../harness/run-action.ts';
 import { closedPortUrl, routes, startHttpApp, type HttpApp } from '../services/http-app.ts';
 
@@ -34,6 +34,11 @@ describe('smoke-test end to end', () => {
       '/slow': routes.slow(300),
       '/old': routes.redirect('/health'),
       '/echo': (req, res) => void res.writeHead(200).end(JSON.stringify(req)),
+      // Echoes the credentials it was sent, as a debug endpoint might.
+      '/whoami': (req, res) =>
+        void res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ auth: req.headers.authorization ?? null, key: req.headers['x-api-key'] ?? null })),
       ...Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`/slow-${i}`, routes.slow(150)])),
     });
   });
@@ -200,6 +205,104 @@ describe('smoke-test end to end', () => {
     assert.match(run.main.outputs['failed-urls'] ?? '', /^http:\/\/probe:\*\*\*@127\.0\.0\.1:\d+\/down$/);
   });
 
+  it('masks the password of a URL that fails validation before the error quotes it', async () => {
+    const password = 'hunter2-Zq81xw';
+    const before = app.requests.length;
+    const run = await smokeTest({ urls: `htps://probe:${password}@127.0.0.1:9/health` });
+    expect(run.main.exitCode).toBe(1);
+    expect(run.main.outputs['failure-reason']).toBe('invalid-input');
+    const [error, ...more] = run.main.annotations.filter((a) => a.level === 'error');
+    expect(more).toEqual([]);
+    expect(error?.message).toBe(
+      "Input 'urls' has 'htps://probe:***@127.0.0.1:9/health' at line 1, which is not an http(s) URL such as https://example.com/health.",
+    );
+    // Registered with the runner before the error was printed.
+    const order = run.main.commands.map((c) => (c.command === 'add-mask' ? c.message : c.command));
+    expect(order.indexOf(password)).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf(password)).toBeLessThan(order.indexOf('error'));
+    expect(run.visibleText()).not.toContain(password);
+    expect(run.main.log).not.toMatch(/\n\s+at /);
+    expect(app.requests.length).toBe(before);
+  });
+
+  for (const [name, userinfo, shown] of [
+    ['a token given as the user name', 'ghp_Tok3nAsUser0001', '***'],
+    ['a token given as the password of x-access-token', 'x-access-token:ghs_Tok3nAsPassword02', 'x-access-token:***'],
+  ] as const) {
+    it(`masks ${name} everywhere, and sends it as Basic authentication`, async () => {
+      const token = userinfo.replace(/^x-access-token:/, '');
+      const url = `http://${userinfo}@127.0.0.1:${new URL(app.url).port}/down`;
+      const run = await smokeTest({ urls: url, 'max-attempts': '1' });
+      expect(run.main.exitCode).toBe(1);
+      expect(run.main.masks).toContain(token);
+      const sent = app.requests.at(-1)?.headers.authorization ?? '';
+      expect(Buffer.from(sent.replace(/^Basic /, ''), 'base64').toString()).toContain(token);
+      expect(run.main.outputs['failed-urls']).toBe(`http://${shown}@127.0.0.1:${new URL(app.url).port}/down`);
+      expect(run.results[0]?.url).toBe(run.main.outputs['failed-urls']);
+      const visible = run.visibleText();
+      expect(visible).not.toContain(token);
+      expect(visible).not.toContain(sent.replace(/^Basic /, ''));
+    });
+  }
+
+  it('keeps secrets a failed expect-json response echoes out of results, summary and log, and cuts long values', async () => {
+    const key = 'key-live-5b7c9d1e3f';
+    const password = 'pw-echo-7a7a7a';
+    const port = new URL(app.url).port;
+    const run = await smokeTest({
+      'max-attempts': '1',
+      checks: [
+        `- url: http://probe:${password}@127.0.0.1:${port}/whoami`,
+        `  expect-json: { auth: none }`,
+        `- url: ${app.url}/whoami`,
+        `  headers: { X-Api-Key: ${key} }`,
+        `  expect-json: { key: none }`,
+        `- url: ${app.url}/echo`,
+        `  headers: { X-Filler: ${'f'.repeat(300)} }`,
+        `  expect-json: { method: PUT }`,
+        `- url: ${app.url}/echo`,
+        `  expect-json: { headers: none }`,
+      ].join('\n'),
+    });
+    expect(run.main.exitCode).toBe(1);
+    const basic = Buffer.from(`probe:${password}`).toString('base64');
+    expect(app.requests.some((r) => r.headers.authorization === `Basic ${basic}`)).toBe(true);
+    expect(run.results.map((r) => r.error)).toEqual([
+      'JSON path auth is "Basic ***", expected "none"',
+      'JSON path key is "***", expected "none"',
+      'JSON path method is "GET", expected "PUT"',
+      expect.stringMatching(/^JSON path headers is \{.{60,}…, expected "none"$/),
+    ]);
+    for (const text of [run.visibleText(), run.main.outputs.results ?? '', run.main.summary]) {
+      expect(text).not.toContain(key);
+      expect(text).not.toContain(password);
+      expect(text).not.toContain(basic);
+    }
+  });
+
+  it('refuses a YAML value starting with * or ! without quoting it, and probes nothing', async () => {
+    const before = app.requests.length;
+    for (const [inputs, message] of [
+      [
+        { urls: `${app.url}/health`, headers: 'Authorization: *alias-s3cret-1' },
+        /^Input 'headers' is not valid here: line 1, column \d+ starts with `\*`, which YAML reads as an alias: quote the value \('\*…'\)\.$/,
+      ],
+      [
+        { checks: `- url: ${app.url}/health\n  headers: { X-Key: !tag-s3cret-2 }` },
+        /^Input 'checks' is not valid here: line 2, column \d+ starts with `!`, which YAML reads as a tag: quote the value \('!…'\)\.$/,
+      ],
+    ] as const) {
+      const run = await smokeTest(inputs);
+      expect(run.main.exitCode).toBe(1);
+      expect(run.main.outputs['failure-reason']).toBe('invalid-input');
+      expect(run.main.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toEqual([
+        expect.stringMatching(message),
+      ]);
+      expect(run.visibleText()).not.toMatch(/s3cret-\d/);
+    }
+    expect(app.requests.length).toBe(before);
+  });
+
   for (const [name, inputs, pattern] of [
     [
       'a malformed URL',
@@ -223,6 +326,41 @@ describe('smoke-test end to end', () => {
       /^Input 'checks' has item checks\[0\] with unknown key 'expect_status'/,
     ],
     ['no URL at all', {}, /^Input 'urls' or `checks` must name at least one URL to probe\.$/],
+    [
+      'a 120 kB URL',
+      { urls: `http://127.0.0.1:9/${'x'.repeat(120_000)}` },
+      /^Input 'urls' has a URL of 120019 characters at line 1; the limit is 8192: probe a shorter URL\.$/,
+    ],
+    [
+      'a URL with a space',
+      { checks: '- url: "http://127.0.0.1:9/a b"' },
+      /^Input 'checks' has a URL with a space, a line break or a control character at checks\[0\]\.url: remove it\.$/,
+    ],
+    [
+      'a header value with CR/LF',
+      { urls: 'http://127.0.0.1:9/x', headers: '{"Authorization": "Bearer crlf-s3cret\\r\\nX-Injected: 1"}' },
+      /^Input 'headers' has a line break or a control character in the value of header 'Authorization': a header value is one line of text\.$/,
+    ],
+    [
+      'a header name with CR/LF',
+      { urls: 'http://127.0.0.1:9/x', headers: '{"X-A\\r\\nX-Injected": "1"}' },
+      /^Input 'headers' has the header name 'X-A\\r\\nX-Injected', which is not a valid HTTP header name/,
+    ],
+    [
+      'a header name with a space, in a check',
+      { checks: '- url: http://127.0.0.1:9/x\n  headers: { "X Key": v }' },
+      /^Input 'checks' \(checks\[0\]\.headers\) has the header name 'X Key', which is not a valid HTTP header name/,
+    ],
+    [
+      'a JSON path filter expression',
+      { checks: '- url: http://127.0.0.1:9/x\n  expect-json: { "$[?(@.x)]": 1 }' },
+      /^Input 'checks' checks\[0\]\.expect-json has the JSON path '\$\[\?\(@\.x\)\]', which cannot be evaluated/,
+    ],
+    [
+      'too many attempts',
+      { urls: 'http://127.0.0.1:9/x', 'max-attempts': '100000' },
+      /^Input 'max-attempts' must be a whole number from 1 to 1000 \(got '100000'\)\.$/,
+    ],
   ] as const) {
     it(`refuses ${name} with one clear error and probes nothing`, async () => {
       const before = app.requests.length;
@@ -232,6 +370,8 @@ describe('smoke-test end to end', () => {
       const errors = run.main.annotations.filter((a) => a.level === 'error');
       assert.equal(errors.length, 1, JSON.stringify(errors));
       assert.match(errors[0]!.message, pattern);
+      expect(errors[0]!.message).not.toContain('\n');
+      expect(run.visibleText()).not.toContain('crlf-s3cret');
       assert.doesNotMatch(run.main.log, /\n\s+at /, 'no stack trace');
       assert.equal(app.requests.length, before, 'nothing was probed');
       assert.equal(run.main.outputs.passed, undefined);

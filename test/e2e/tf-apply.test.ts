@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, it, type TestContext } from 'vitest';
 import { downloadPlanBundle } from '@iac-actions/shared/github/plan-artifact.ts';
+import { planDigest } from '@iac-actions/shared/terraform/plan-digest.ts';
 import { readPlanMarker } from '@iac-actions/shared/terraform/plan-marker.ts';
+import type { JsonPlan } from '@iac-actions/shared/terraform/plan-types.ts';
 import { decrypt } from '@iac-actions/shared/util/encryption.ts';
 import type { ArtifactJob } from '../fakes/artifact-service.ts';
 import type { ActionEvent } from '../harness/run-action.ts';
 import { webhookPayload } from '../harness/webhooks.ts';
 import { useEnv } from '../process-env.ts';
-import { readDoubleCalls, type TerraformDoubleOptions } from '../terraform-double/index.ts';
+import { readDoubleCalls, scenarioDir, type TerraformDoubleOptions } from '../terraform-double/index.ts';
 import { REPOSITORY, startTerraformWorld, type TerraformWorld } from './terraform-setup.ts';
 
 // The committed tf-apply bundle after the committed tf-plan bundle, as the
@@ -57,22 +60,28 @@ describe('tf-apply end to end', () => {
     return Object.assign(run, { leftovers });
   }
 
-  /** tf-plan then tf-apply in one push run (the gated apply job after the plan job). */
+  /**
+   * tf-plan then tf-apply in one push run (the gated apply job after the plan
+   * job), which passes the plan job's `plan-digest` output to tf-apply, as
+   * `needs.plan.outputs.plan-digest` would, unless `reviewed` is false.
+   */
   async function planAndApplyInOneRun(options: {
     plan?: Record<string, string>;
     apply?: Record<string, string>;
     applyDouble?: Partial<TerraformDoubleOptions>;
-    applySha?: string;
+    reviewed?: boolean;
   }) {
     const workspace = await world.checkout(STACK, 'replace_within_object');
     const job = world.artifacts.newJob();
     const plan = await step('tf-plan', { workspace, job, event: pushEvent(MERGE), inputs: options.plan });
     assert.equal(plan.main.exitCode, 0, plan.main.log);
+    const reviewed: Record<string, string> =
+      options.reviewed === false ? {} : { 'plan-digest': plan.main.outputs['plan-digest']! };
     const apply = await step('tf-apply', {
       workspace,
       job,
-      event: pushEvent(options.applySha ?? MERGE),
-      inputs: options.apply,
+      event: pushEvent(MERGE),
+      inputs: { ...reviewed, ...options.apply },
       ...(options.applyDouble ? { double: options.applyDouble } : {}),
     });
     return { plan, apply, job };
@@ -201,13 +210,32 @@ describe('tf-apply end to end', () => {
     assert.match(comment?.body ?? '', /> \[!CAUTION\]\n> Apply refused in \[run\]\(.*\) \(`approval-missing`\)/);
   });
 
-  it('refuses a plan made for another commit (plan-stale)', async () => {
-    const { apply } = await planAndApplyInOneRun({ applySha: 'beef'.repeat(10) });
+  it('refuses a plan made for another commit, as GitHub knows the run that made it (plan-stale)', async () => {
+    const planned = await planPullRequest({ headSha: 'c0ffee00000000000000000000000000000000a7' });
+    // A push of another commit, which merged no pull request, given the plan run's id.
+    const apply = await step('tf-apply', {
+      workspace: planned.workspace,
+      job: world.artifacts.newJob(),
+      event: pushEvent('beef'.repeat(10)),
+      inputs: { 'plan-run-id': String(planned.runId), 'plan-digest': planned.plan.main.outputs['plan-digest']! },
+    });
     await assertRefused(
       apply,
       'plan-stale',
-      /The plan is stale: it was made for commit `feed000`, not the commit being applied \(`beefbee`\)/,
+      new RegExp(
+        `The plan is stale: it was made for commit \`c0ffee0\` \\(run ${planned.runId}\\), not the commit being applied \\(\`beefbee\`\\)`,
+      ),
     );
+  });
+
+  it('refuses a plan nobody reviewed: no plan-digest, no key, no pull request comment (plan-not-reviewed)', async () => {
+    const { apply } = await planAndApplyInOneRun({ reviewed: false });
+    await assertRefused(
+      apply,
+      'plan-not-reviewed',
+      /No reviewed digest is known for this plan.*set `plan-digest` to the tf-plan step's `plan-digest` output/,
+    );
+    assert.deepEqual(await commands(apply), [], 'refused before any process ran');
   });
 
   it('refuses an expired plan (plan-expired)', async () => {
@@ -238,7 +266,7 @@ describe('tf-apply end to end', () => {
     const job = world.artifacts.newJob();
     const plan = await step('tf-plan', { workspace, job, event: pushEvent(MERGE) });
     const dir = await download(t, job, plan.main.outputs['artifact-name']!, workspace);
-    const inputs = { 'plan-dir': path.relative(workspace, dir) };
+    const inputs = { 'plan-dir': path.relative(workspace, dir), 'plan-digest': plan.main.outputs['plan-digest']! };
 
     const good = await step('tf-apply', { workspace, job: world.artifacts.newJob(), event: pushEvent(MERGE), inputs });
     assert.equal(good.main.exitCode, 0, good.main.log);
@@ -270,11 +298,15 @@ describe('tf-apply end to end', () => {
 
   it('applies an encrypted plan with its key, encrypts the backup, and refuses a wrong key', async (t) => {
     const key = 'correct horse battery staple';
+    // No plan-digest: the bundle, authenticated with the key, carries the digest tf-plan showed.
     const { apply, job } = await planAndApplyInOneRun({
       plan: { 'plan-encryption-key': key },
       apply: { 'plan-encryption-key': key },
+      reviewed: false,
     });
     assert.equal(apply.main.exitCode, 0, apply.main.log);
+    assert.match(apply.main.summary, /Authenticated/);
+    assert.match(apply.main.summary, /equals the authenticated plan bundle/);
     const backupDir = await download(t, job, apply.main.outputs['state-backup-artifact']!);
     assert.deepEqual(await readdir(backupDir), ['terraform.tfstate.enc']);
     const state = await decrypt(await readFile(path.join(backupDir, 'terraform.tfstate.enc')), key);
@@ -292,6 +324,64 @@ describe('tf-apply end to end', () => {
     });
     assert.equal(wrong.apply.main.outputs['failure-reason'], 'plan-decryption-failed');
     assert.ok(!(await commands(wrong.apply)).some((c) => c.startsWith('apply')));
+  });
+
+  it('refuses a plan file swapped for another plan with the hashes recomputed, after init and before apply (plan-changed)', async (t) => {
+    const workspace = await world.checkout(STACK, 'replace_within_object');
+    const job = world.artifacts.newJob();
+    const reviewed = await step('tf-plan', { workspace, job, event: pushEvent(MERGE) });
+    const dir = await download(t, job, reviewed.main.outputs['artifact-name']!, workspace);
+    // Another plan of the same stack, as an attacker who can write the artifact would make it.
+    const otherJob = world.artifacts.newJob();
+    const other = await step('tf-plan', {
+      workspace,
+      job: otherJob,
+      event: pushEvent(MERGE),
+      scenario: 'basic_list_update',
+    });
+    const otherDir = await download(t, otherJob, other.main.outputs['artifact-name']!, workspace);
+    assert.notEqual(other.main.outputs['plan-digest'], reviewed.main.outputs['plan-digest']);
+    await cp(path.join(otherDir, 'plan.tfplan'), path.join(dir, 'plan.tfplan'));
+    const metadataFile = path.join(dir, 'metadata.json');
+    const metadata = JSON.parse(await readFile(metadataFile, 'utf8')) as { files: Record<string, { sha256: string }> };
+    metadata.files['plan.tfplan'] = {
+      sha256: createHash('sha256')
+        .update(await readFile(path.join(dir, 'plan.tfplan')))
+        .digest('hex'),
+    };
+    await writeFile(metadataFile, JSON.stringify(metadata));
+
+    const apply = await step('tf-apply', {
+      workspace,
+      job: world.artifacts.newJob(),
+      event: pushEvent(MERGE),
+      inputs: { 'plan-dir': path.relative(workspace, dir), 'plan-digest': reviewed.main.outputs['plan-digest']! },
+    });
+    await assertRefused(
+      apply,
+      'plan-changed',
+      /The plan file is not the plan that was reviewed: `terraform show -json` of it gives digest/,
+    );
+    const calls = await commands(apply);
+    assert.ok(
+      calls.some((c) => c.startsWith('init')) && calls.some((c) => c.startsWith('show -json')),
+      calls.join('\n'),
+    );
+  });
+
+  it('marks the plan comment applied only when the plan applied is the comment’s', async () => {
+    const planned = await planPullRequest({ headSha: 'c0ffee00000000000000000000000000000000a8' });
+    const changed = JSON.parse(
+      await readFile(path.join(scenarioDir('basic_list_update'), 'plan.json'), 'utf8'),
+    ) as JsonPlan;
+    // The caller approved the new plan by its digest: it is applied, and it is not the comment's plan.
+    const apply = await applyMerged(planned, {
+      inputs: { mode: 'replan-and-compare', version: VERSION, 'plan-digest': planDigest(changed) },
+      scenario: 'basic_list_update',
+    });
+    assert.equal(apply.main.exitCode, 0, apply.main.log);
+    assert.equal(apply.main.outputs.applied, 'true');
+    assert.equal(planComment(planned.pr.number)?.marker?.status, 'planned');
   });
 
   it('waits for a held lock, saying who holds it, and applies once it is released', async () => {
@@ -360,7 +450,7 @@ describe('tf-apply end to end', () => {
       [{ 'plan-digest': 'not-a-digest' }, /Input 'plan-digest' must be a SHA-256 of 64 hex digits/],
       [{ mode: 'yolo' }, /Input 'mode' must be one of/],
       [
-        { mode: 'replan-and-compare', 'plan-dir': 'x' },
+        { mode: 'replan-and-compare', 'plan-dir': '.' },
         /Input 'plan-dir' cannot be used with `mode: replan-and-compare`/,
       ],
       [{ 'max-plan-age': 'a week' }, /Input 'max-plan-age' must be a positive duration/],

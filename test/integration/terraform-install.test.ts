@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as openpgp from 'openpgp';
@@ -224,5 +224,88 @@ describe('setupTerraform against a release mirror', { skip: process.platform ===
     assert.equal(result.version, '1.8.5');
     assert.equal(result.source, 'cache');
     assert.equal(tofu.app.hits(tofu.indexPath), 1);
+  });
+
+  it('sends mirror-url credentials as a header, never in a URL or a message', async () => {
+    const key = await openpgp.generateKey({
+      userIDs: [{ name: 'Auth Mirror', email: 'a@example.test' }],
+      format: 'armored',
+    });
+    const mirror = await startReleaseMirror({
+      tool: 'terraform',
+      versions: ['1.8.0'],
+      built: ['1.8.0'],
+      platform,
+      signingKey: key.privateKey,
+    });
+    try {
+      const withCredentials = mirror.url.replace('http://', 'http://ci-reader:Mirror%2FPa55word@');
+      const dir = workingDirectory({});
+      const options = {
+        tool: 'terraform' as const,
+        workingDirectory: dir,
+        workspaceRoot: dir,
+        mirrorUrl: withCredentials,
+        publicKeys: [key.publicKey],
+        edges: noBinaryOnPath,
+      };
+      const result = await setupTerraform({ ...options, versionInput: '~> 1.8.0' });
+      assert.equal(reportedVersion(result.binaryPath), '1.8.0');
+      const expected = `Basic ${Buffer.from('ci-reader:Mirror/Pa55word').toString('base64')}`;
+      assert.ok(mirror.app.requests.length >= 4);
+      for (const request of mirror.app.requests) assert.equal(request.headers.authorization, expected, request.path);
+      await assert.rejects(setupTerraform({ ...options, versionInput: '1.8.1' }), (error: Error) => {
+        actionError('install-failed', /from http:\/\/127\.0\.0\.1:\d+\/terraform\/1\.8\.1\//)(error);
+        assert.ok(!/ci-reader|Pa55word/.test(error.message), error.message);
+        return true;
+      });
+    } finally {
+      await mirror.close();
+    }
+  });
+
+  it('checks the version of a binary on PATH, and unzips, without the step inputs or runtime token', async () => {
+    const bin = mkdtempSync(path.join(scratch, 'bin-env-'));
+    const seen = path.join(bin, 'seen');
+    mkdirSync(seen);
+    // Each program writes the environment it got, then does its work.
+    writeFileSync(
+      path.join(bin, 'terraform'),
+      `#!/bin/sh\nenv > '${seen}/terraform'\necho '{"terraform_version":"1.7.3"}'\n`,
+    );
+    writeFileSync(path.join(bin, 'unzip'), `#!/bin/sh\nenv > '${seen}/unzip'\nexec /usr/bin/unzip "$@"\n`);
+    chmodSync(path.join(bin, 'terraform'), 0o755);
+    chmodSync(path.join(bin, 'unzip'), 0o755);
+    const env = {
+      PATH: process.env.PATH,
+      INPUT_VARIABLES: process.env.INPUT_VARIABLES,
+      ACTIONS_RUNTIME_TOKEN: process.env.ACTIONS_RUNTIME_TOKEN,
+    };
+    process.env.PATH = `${bin}${path.delimiter}${saved.path}`;
+    process.env.INPUT_VARIABLES = 'db_password: not-for-children';
+    process.env.ACTIONS_RUNTIME_TOKEN = 'runtime-token-not-for-children';
+    try {
+      const dir = workingDirectory({});
+      // 1.7.3 on PATH does not satisfy 1.7.5: checked, then 1.7.5 is downloaded and unzipped.
+      const result = await setupTerraform({
+        tool: 'terraform',
+        versionInput: '1.7.5',
+        workingDirectory: dir,
+        workspaceRoot: dir,
+        mirrorUrl: terraform.url,
+        publicKeys: [publicKey],
+      });
+      assert.equal(result.version, '1.7.5');
+      for (const program of ['terraform', 'unzip']) {
+        const text = readFileSync(path.join(seen, program), 'utf8');
+        assert.match(text, /^PATH=/m, `${program} ran with the environment`);
+        assert.doesNotMatch(text, /^INPUT_|^ACTIONS_RUNTIME_TOKEN=|not-for-children/m, program);
+      }
+    } finally {
+      for (const [name, value] of Object.entries(env)) {
+        if (value === undefined) Reflect.deleteProperty(process.env, name);
+        else process.env[name] = value;
+      }
+    }
   });
 });

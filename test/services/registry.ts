@@ -103,6 +103,8 @@ export interface FaultProxy {
   failAll(fault: Fault): void;
   /** How many requests got a fault. */
   readonly faultsServed: number;
+  /** How many requests reached the proxy (served or faulted): 0 proves nothing was sent to the registry. */
+  readonly requests: number;
   stop(): Promise<void>;
 }
 
@@ -117,7 +119,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   let manifestFaults: { count: number; fault: Fault } = { count: 0, fault: 'http-503' };
   let always: Fault | undefined;
   let served = 0;
+  let requests = 0;
   const server = createServer((req, res) => {
+    requests++;
     const isManifestPut = req.method === 'PUT' && /\/manifests\/[^/]+$/.test(req.url ?? '');
     let fault: Fault | undefined = always;
     if (!fault && isManifestPut && manifestFaults.count > 0) {
@@ -162,6 +166,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     },
     get faultsServed() {
       return served;
+    },
+    get requests() {
+      return requests;
     },
     stop: () =>
       new Promise<void>((resolve) => {

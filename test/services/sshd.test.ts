@@ -4,7 +4,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promisify } from 'node:util';
 import { startSshServer, type SshServer } from './sshd.ts';
 
@@ -87,6 +87,26 @@ describe('startSshServer', () => {
     } finally {
       await other.stop();
     }
+  });
+
+  it('counts the connections a ControlPersist master holds open, and none once it exits', async () => {
+    const socket = path.join(dir, 'cp-count');
+    const base = ['-F', '/dev/null', '-p', String(server.port), '-o', `ControlPath=${socket}`];
+    expect(await server.openConnections()).toBe(0);
+    await run('ssh', [
+      ...base,
+      ...['-i', server.clientKeyPath, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no'],
+      ...['-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR'],
+      ...['-o', 'ControlMaster=auto', '-o', 'ControlPersist=60'],
+      `${server.user}@${server.host}`,
+      'true',
+    ]);
+    try {
+      expect(await server.openConnections(200)).toBe(1);
+    } finally {
+      await run('ssh', [...base, '-O', 'exit', server.host]);
+    }
+    expect(await server.openConnections()).toBe(0);
   });
 
   it('runs beside other servers, and stops', async () => {

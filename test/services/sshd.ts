@@ -26,6 +26,12 @@ export interface SshServer {
   wrongKnownHosts: string;
   /** Runs a command through ssh with the client key, strict host key checking against knownHosts; its stdout. */
   ssh(command: string): Promise<string>;
+  /**
+   * How many SSH connections are open now (sshd's per-connection processes),
+   * once those closing have ended (up to `settleMs`): 0 proves no client
+   * holds one open, such as an ssh ControlPersist master.
+   */
+  openConnections(settleMs?: number): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -170,6 +176,15 @@ async function startIn(root: string): Promise<SshServer> {
       knownHosts,
       wrongKnownHosts,
       ssh: (command) => ssh(command),
+      async openConnections(settleMs = 3_000) {
+        const deadline = Date.now() + settleMs;
+        let open = server.pid === undefined ? 0 : childrenOf(server.pid).length;
+        while (open > 0 && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          open = server.pid === undefined ? 0 : childrenOf(server.pid).length;
+        }
+        return open;
+      },
       stop() {
         stopped ??= (async () => {
           // Each connection has its own sshd process, which outlives the

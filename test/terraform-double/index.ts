@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,8 +30,14 @@ export interface TerraformDoubleOptions {
   validate?: string;
   /** `held`, or `held-for:<n>` to hold the lock for the first n plan/apply calls. */
   lock?: 'held' | `held-for:${number}`;
-  /** Make `plan` fail with a configuration error. */
-  planError?: boolean;
+  /**
+   * Make `plan` fail: `true` with a configuration error; `{ quote: name }`
+   * with an error quoting the variable's value (raw, URL-encoded, and base64 of
+   * `user:<value>`), as Terraform's errors quote values.
+   */
+  planError?: boolean | { quote: string };
+  /** A command (`init`, `plan`, `apply`, ...) that never ends, with a child process that never ends either. */
+  hang?: string;
   /** Delay before each command answers. */
   delayMs?: number;
   /** Version the double reports; default 1.9.8 (terraform), 1.8.8 (tofu). */
@@ -48,6 +55,8 @@ export interface DoubleCall {
   /** TF_* variables the command saw (TF_VAR_* only by name, in tfVarNames). */
   env: Record<string, string>;
   tfVarNames: string[];
+  /** The names of every environment variable the command saw. */
+  envNames: string[];
   /** Files passed with -var-file or -backend-config, read when the command started. */
   files: { flag: string; path: string; exists: boolean; mode?: string; content?: string }[];
   time: string;
@@ -90,7 +99,10 @@ function doubleKnobs(options: TerraformDoubleOptions): Record<string, string> {
   }
   if (options.validate) env.TF_DOUBLE_VALIDATE = options.validate;
   if (options.lock) env.TF_DOUBLE_LOCK = options.lock;
-  if (options.planError) env.TF_DOUBLE_PLAN_ERROR = '1';
+  if (options.planError) {
+    env.TF_DOUBLE_PLAN_ERROR = options.planError === true ? '1' : `quote:${options.planError.quote}`;
+  }
+  if (options.hang) env.TF_DOUBLE_HANG = options.hang;
   if (options.delayMs) env.TF_DOUBLE_DELAY_MS = String(options.delayMs);
   if (options.version) env.TF_DOUBLE_VERSION = options.version;
   if (options.backend) env.TF_DOUBLE_BACKEND = options.backend;
@@ -105,7 +117,7 @@ function doubleKnobs(options: TerraformDoubleOptions): Record<string, string> {
  * knobs; `version` cannot be set per directory.
  */
 export async function setDirectoryKnobs(stackDir: string, options: Omit<TerraformDoubleOptions, 'version'>) {
-  const knobs = { TF_DOUBLE_PLAN_ERROR: '', ...doubleKnobs(options) };
+  const knobs = { TF_DOUBLE_PLAN_ERROR: '', TF_DOUBLE_HANG: '', ...doubleKnobs(options) };
   const text = Object.entries(knobs)
     .map(([key, value]) => `${key}=${value}\n`)
     .join('');
@@ -131,4 +143,38 @@ export async function readDoubleCalls(env: Record<string, string>): Promise<Doub
 
 function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The commands that hung (TF_DOUBLE_HANG) so far: the double's pid and the child it started. */
+export async function readHungProcesses(
+  env: Record<string, string>,
+): Promise<{ command: string; pid: number; childPid: number }[]> {
+  const home = env.TF_DOUBLE_HOME;
+  if (!home) throw new Error('readHungProcesses: the environment has no TF_DOUBLE_HOME');
+  let text: string;
+  try {
+    text = await readFile(path.join(home, 'hung.jsonl'), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { command: string; pid: number; childPid: number });
+}
+
+/** Whether a process is still running: a zombie (ended, not yet reaped by its new parent) is not. */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    // Field 3 of /proc/<pid>/stat, after the command name in parentheses, is the state.
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
 }

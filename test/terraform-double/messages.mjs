@@ -3,6 +3,8 @@
 // Kept apart from the command logic so that a wording can be checked against
 // the real tool in one place.
 
+import { Buffer } from 'node:buffer';
+
 /** "Terraform" or "OpenTofu", and the command name users type. */
 export function product(tool) {
   return tool === 'tofu' ? { name: 'OpenTofu', command: 'tofu' } : { name: 'Terraform', command: 'terraform' };
@@ -270,4 +272,41 @@ export const VALID_CONFIGURATION = `${JSON.stringify(
 
 export function noCommand(tool, name) {
   return `${product(tool).name} has no command named ${JSON.stringify(name)}.\n\nTo see all of ${product(tool).name}'s top-level commands, run:\n  ${product(tool).command} -help\n\n`;
+}
+
+/**
+ * A plan error that quotes a variable's value, as Terraform's do (the
+ * expression's values in the snippet, the argument in the detail): here
+ * `tonumber`, with the value also URL-encoded and in base64 of `user:<value>`,
+ * as `urlencode()` and `base64encode()` would show it.
+ */
+export function valueQuotingError(name, value) {
+  const quoted = JSON.stringify(value);
+  const basic = Buffer.from(`user:${value}`).toString('base64');
+  return {
+    severity: 'error',
+    summary: 'Invalid function argument',
+    detail: [
+      '    ├────────────────',
+      `    │ while calling tonumber(v)`,
+      `    │ var.${name} is ${quoted}`,
+      `    │ urlencode(var.${name}) is "${encodeURIComponent(value)}"`,
+      `    │ base64encode("user:\${var.${name}}") is "${basic}"`,
+      '',
+      `Invalid value for "v" parameter: cannot convert ${quoted} to number; given string must be a decimal representation of a number.`,
+    ].join('\n'),
+    range: {
+      filename: 'main.tf',
+      start: { line: 3, column: 11, byte: 40 },
+      end: { line: 3, column: 35, byte: 64 },
+    },
+    snippet: {
+      context: 'resource "terraform_data" "db"',
+      code: `  input = tonumber(var.${name})`,
+      start_line: 3,
+      highlight_start_offset: 10,
+      highlight_end_offset: 34,
+      values: [],
+    },
+  };
 }

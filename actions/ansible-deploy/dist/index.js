@@ -28383,9 +28383,11 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _iac_actions_shared_action_run_ts__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2233);
 /* harmony import */ var _iac_actions_shared_action_summary_ts__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6720);
 /* harmony import */ var _iac_actions_shared_ansible_ansible_deploy_ts__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3671);
-/* harmony import */ var _iac_actions_shared_ansible_deploy_inputs_ts__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3467);
+/* harmony import */ var _iac_actions_shared_ansible_deploy_inputs_ts__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(9098);
 /* harmony import */ var _iac_actions_shared_ansible_deploy_report_ts__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8058);
-/* harmony import */ var _iac_actions_shared_util_command_ts__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(6937);
+/* harmony import */ var _iac_actions_shared_ansible_ssh_connections_ts__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5538);
+/* harmony import */ var _iac_actions_shared_util_command_ts__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(6937);
+
 
 
 
@@ -28400,21 +28402,26 @@ const runnerTemp = process.env.RUNNER_TEMP ?? '/tmp';
 const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
 // The run's directory of key, vault password, known_hosts and vars files; post removes it.
 const WORK_DIR = 'work-dir';
+// The run's directory of SSH control sockets; post closes any master left there.
+const CONTROL_DIR = 'control-dir';
 async function main() {
-    const { settings, hostKeyWarning } = (0,_iac_actions_shared_ansible_deploy_inputs_ts__WEBPACK_IMPORTED_MODULE_7__/* .readDeployInputs */ .J)(workspace);
+    const { settings, hostKeyWarning } = (0,_iac_actions_shared_ansible_deploy_inputs_ts__WEBPACK_IMPORTED_MODULE_7__/* .readDeployInputs */ .J)();
     if (hostKeyWarning)
         _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .warning */ .$e(hostKeyWarning, { title: 'Host keys are not checked' });
     const workDir = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.mkdtemp)(node_path__WEBPACK_IMPORTED_MODULE_1___default().join(runnerTemp, 'ansible-deploy-'));
     _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .saveState */ .LZ(WORK_DIR, workDir);
+    const controlDir = await (0,_iac_actions_shared_ansible_ssh_connections_ts__WEBPACK_IMPORTED_MODULE_9__/* .createControlDir */ .z)();
+    _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .saveState */ .LZ(CONTROL_DIR, controlDir);
     try {
         const { results, runs } = await (0,_iac_actions_shared_ansible_ansible_deploy_ts__WEBPACK_IMPORTED_MODULE_6__/* .runAnsibleDeploy */ .H)(settings, {
-            exec: (0,_iac_actions_shared_util_command_ts__WEBPACK_IMPORTED_MODULE_9__/* .spawnRunner */ .S)(),
+            exec: (0,_iac_actions_shared_util_command_ts__WEBPACK_IMPORTED_MODULE_10__/* .spawnRunner */ .S)(),
             workDir,
+            controlDir,
             log: (line) => _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .info */ .pq(line),
             group: (title, fn) => _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .group */ .Os(title, fn),
         });
         (0,_iac_actions_shared_action_outputs_ts__WEBPACK_IMPORTED_MODULE_3__/* .setOutputs */ .n)((0,_iac_actions_shared_ansible_deploy_report_ts__WEBPACK_IMPORTED_MODULE_8__/* .deployOutputs */ .gf)(results));
-        const playbook = node_path__WEBPACK_IMPORTED_MODULE_1___default().relative(workspace, node_path__WEBPACK_IMPORTED_MODULE_1___default().resolve(settings.workingDirectory, settings.playbook));
+        const playbook = node_path__WEBPACK_IMPORTED_MODULE_1___default().relative(workspace, settings.playbook);
         await (0,_iac_actions_shared_action_summary_ts__WEBPACK_IMPORTED_MODULE_5__/* .appendSummary */ .fe)((0,_iac_actions_shared_ansible_deploy_report_ts__WEBPACK_IMPORTED_MODULE_8__/* .renderDeploySummary */ .AY)(results, { playbook, check: settings.check, runs }));
         for (const { message, properties } of (0,_iac_actions_shared_ansible_deploy_report_ts__WEBPACK_IMPORTED_MODULE_8__/* .failureAnnotations */ .rb)(results, workspace))
             _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .error */ .z3(message, properties);
@@ -28430,6 +28437,10 @@ async function post() {
     const workDir = _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .getState */ .Gu(WORK_DIR);
     if (workDir)
         await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rm)(workDir, { recursive: true, force: true });
+    // A cancelled main may not have closed its SSH masters.
+    const controlDir = _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .getState */ .Gu(CONTROL_DIR);
+    if (controlDir)
+        await (0,_iac_actions_shared_ansible_ssh_connections_ts__WEBPACK_IMPORTED_MODULE_9__/* .closeSshMasters */ .I)(controlDir, (0,_iac_actions_shared_util_command_ts__WEBPACK_IMPORTED_MODULE_10__/* .spawnRunner */ .S)());
 }
 await (0,_iac_actions_shared_action_run_ts__WEBPACK_IMPORTED_MODULE_4__/* .run */ .e)({ name: 'ansible-deploy', main, post });
 
@@ -28467,6 +28478,170 @@ function invalidInput(name, problem) {
 
 /***/ }),
 
+/***/ 3186:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $l: () => (/* binding */ maskSecret),
+/* harmony export */   E$: () => (/* binding */ redact),
+/* harmony export */   vb: () => (/* binding */ MIN_SECRET_LENGTH)
+/* harmony export */ });
+/* unused harmony exports registeredSecrets, redactValues, secretForms, textMasker */
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5926);
+
+// The suite's one masking function. A secret is registered once, with
+// maskSecret: the runner then masks it in the log, and `redact` masks it in
+// every text the runner does not see — the job summary, comments, issues,
+// webhooks, artifacts, error messages — in every form it may take there: each
+// of its lines, JSON- and URL-escaped, and base64-encoded at each of the three
+// byte alignments (so that `base64("user:" + secret)` is caught too).
+/** Shorter needles would mask ordinary text: a secret's forms shorter than this are not searched. */
+const MIN_SECRET_LENGTH = 4;
+const registered = new Set();
+let redactor;
+/**
+ * Registers a secret with the runner's mask — the whole value and each line
+ * of it, because the runner masks line by line — and with `redact`. Call it
+ * before the value can reach a log, a parser's message or any text that leaves.
+ */
+function maskSecret(value) {
+    if (!value.trim())
+        return;
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(value);
+    for (const line of value.split(/\r?\n/)) {
+        const trimmed = line.trim();
+        // A line of a character or two (`}` of a JSON key) would star out every word that holds it.
+        if (trimmed.length >= MIN_SECRET_LENGTH && trimmed !== value.trim())
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(trimmed);
+    }
+    if (!registered.has(value)) {
+        registered.add(value);
+        redactor = undefined;
+    }
+}
+/** Every secret registered in this step, for checks that need the values themselves. */
+function registeredSecrets() {
+    return [...registered];
+}
+/** Replaces every registered secret (and `extra` ones), in any of its forms, with `***`. */
+function redact(text, extra = []) {
+    if (extra.length)
+        return textMasker([...registered, ...extra], '***')(text);
+    redactor ??= textMasker([...registered], '***');
+    return redactor(text);
+}
+/** Values of JSON-like data, redacted: strings anywhere in it. */
+function redactValues(value) {
+    if (typeof value === 'string')
+        return redact(value);
+    if (Array.isArray(value))
+        return value.map(redactValues);
+    if (value && typeof value === 'object') {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValues(v)]));
+    }
+    return value;
+}
+/**
+ * The forms a secret takes in a text: itself, each of its lines, JSON/HCL
+ * string escaping, URL escaping (`encodeURIComponent`, and RFC 3986's stricter
+ * form), and base64. Base64 of a longer text holding the secret (`user:pw`)
+ * contains, for one of the three byte alignments, the encoding of the
+ * secret's whole 3-byte groups from that alignment: those cores are needles,
+ * as are the padded encodings the runner itself masks.
+ */
+function secretForms(secret) {
+    const forms = new Set();
+    const lines = /[\r\n]/.test(secret) ? secret.split(/\r?\n|\r/).map((l) => l.trim()) : [];
+    for (const value of [secret, ...lines]) {
+        if (value.length < MIN_SECRET_LENGTH)
+            continue;
+        forms.add(value);
+        forms.add(JSON.stringify(value).slice(1, -1));
+        // encodeURIComponent; RFC 3986's stricter form (.NET's EscapeDataString, Go's
+        // url.PathEscape); and each with a space as `+` (forms, Go's url.QueryEscape).
+        const uri = encodeURIComponent(value);
+        const strict = uri.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+        for (const form of [uri, strict]) {
+            forms.add(form);
+            forms.add(form.replace(/%20/g, '+'));
+        }
+        const bytes = Buffer.from(value, 'utf8');
+        for (let skip = 0; skip < 3 && skip < bytes.length; skip++) {
+            const from = bytes.subarray(skip);
+            if (from.length >= 3)
+                forms.add(from.toString('base64'));
+            // The whole groups; a core of one group (4 characters) would match ordinary base64 by chance.
+            const whole = from.subarray(0, from.length - (from.length % 3));
+            if (whole.length >= 6) {
+                forms.add(whole.toString('base64'));
+                forms.add(whole.toString('base64url'));
+            }
+        }
+    }
+    return [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH);
+}
+/**
+ * A function replacing every form of the secrets in a text, longest match
+ * first, in one left-to-right scan whatever the number of secrets (a regular
+ * expression alternation, or one pass per secret, is quadratic on a large plan
+ * text with thousands of secrets).
+ */
+function textMasker(secrets, placeholder) {
+    const needles = new Set();
+    for (const secret of secrets)
+        for (const form of secretForms(secret))
+            needles.add(form);
+    const buckets = new Map();
+    for (const needle of needles) {
+        const key = needle.slice(0, MIN_SECRET_LENGTH);
+        const bucket = buckets.get(key);
+        if (bucket)
+            bucket.push(needle);
+        else
+            buckets.set(key, [needle]);
+    }
+    if (buckets.size === 0)
+        return (text) => text;
+    for (const bucket of buckets.values())
+        bucket.sort((a, b) => b.length - a.length);
+    // A cheap first look at two characters skips most positions without a lookup.
+    const firstTwo = new Uint8Array(1 << 16);
+    for (const key of buckets.keys())
+        firstTwo[(key.charCodeAt(0) * 31 + key.charCodeAt(1)) & 0xffff] = 1;
+    return (text) => {
+        let out = '';
+        let copiedUpTo = 0;
+        let i = 0;
+        const last = text.length - MIN_SECRET_LENGTH;
+        while (i <= last) {
+            let matched = 0;
+            if (firstTwo[(text.charCodeAt(i) * 31 + text.charCodeAt(i + 1)) & 0xffff]) {
+                const bucket = buckets.get(text.slice(i, i + MIN_SECRET_LENGTH));
+                if (bucket) {
+                    for (const needle of bucket) {
+                        if (text.startsWith(needle, i)) {
+                            matched = needle.length;
+                            break;
+                        }
+                    }
+                }
+            }
+            if (matched) {
+                out += text.slice(copiedUpTo, i) + placeholder;
+                i += matched;
+                copiedUpTo = i;
+            }
+            else {
+                i++;
+            }
+        }
+        return copiedUpTo === 0 ? text : out + text.slice(copiedUpTo);
+    };
+}
+
+
+/***/ }),
+
 /***/ 7098:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -28474,13 +28649,19 @@ function invalidInput(name, problem) {
 /* harmony export */   n: () => (/* binding */ setOutputs)
 /* harmony export */ });
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5926);
+/* harmony import */ var _mask_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3186);
 
-/** Sets outputs; arrays and objects become JSON, booleans `true`/`false`. */
+
+/**
+ * Sets outputs; arrays and objects become JSON, booleans `true`/`false`.
+ * Registered secrets are masked: an output is read by later steps, job
+ * outputs and other workflows, where the runner's mask does not follow it.
+ */
 function setOutputs(outputs) {
     for (const [name, value] of Object.entries(outputs)) {
         if (value === undefined)
             continue;
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(name, typeof value === 'object' ? JSON.stringify(value) : String(value));
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(name, (0,_mask_js__WEBPACK_IMPORTED_MODULE_1__/* .redact */ .E$)(typeof value === 'object' ? JSON.stringify(value) : String(value)));
     }
 }
 
@@ -28495,7 +28676,9 @@ function setOutputs(outputs) {
 /* harmony export */ });
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5926);
 /* harmony import */ var _action_error_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2935);
-/* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6720);
+/* harmony import */ var _mask_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3186);
+/* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6720);
+
 
 
 
@@ -28525,20 +28708,23 @@ async function run(entry) {
 async function reportFailure(name, isPost, error) {
     const step = isPost ? `${name} (cleanup)` : name;
     if (error instanceof _action_error_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .l) {
+        // A message may quote a tool's output, which quotes values: the runner
+        // masks the log, not the summary, and not every encoding.
+        const message = (0,_mask_js__WEBPACK_IMPORTED_MODULE_2__/* .redact */ .E$)(error.message);
         if (!isPost)
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('failure-reason', error.reason);
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(error.message);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(message);
         // A multi-line message (a tool's error output) goes in a block of its own.
-        const [first, ...rest] = error.message.split('\n');
+        const [first, ...rest] = message.split('\n');
         const detail = rest.join('\n').trim() ? `\n\n\`\`\`\n${rest.join('\n').trim()}\n\`\`\`` : '';
-        await (0,_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .appendSummary */ .fe)(`**❌ ${step} failed:** ${first} (\`${error.reason}\`)${detail}\n`);
+        await (0,_summary_js__WEBPACK_IMPORTED_MODULE_3__/* .appendSummary */ .fe)(`**❌ ${step} failed:** ${first} (\`${error.reason}\`)${detail}\n`);
         return;
     }
-    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    const text = (0,_mask_js__WEBPACK_IMPORTED_MODULE_2__/* .redact */ .E$)(error instanceof Error ? (error.stack ?? error.message) : String(error));
     if (!isPost)
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('failure-reason', 'internal-error');
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`${step} hit an unexpected error; please report it.\n${text}`);
-    await (0,_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .appendSummary */ .fe)(`### ❌ ${step} hit an unexpected error\n\n\`\`\`\n${text}\n\`\`\`\n`);
+    await (0,_summary_js__WEBPACK_IMPORTED_MODULE_3__/* .appendSummary */ .fe)(`### ❌ ${step} hit an unexpected error\n\n\`\`\`\n${text}\n\`\`\`\n`);
 }
 
 
@@ -28553,6 +28739,8 @@ async function reportFailure(name, isPost, error) {
 /* harmony export */ });
 /* unused harmony export tableCell */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5926);
+/* harmony import */ var _mask_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3186);
+
 
 /** Escapes text for a Markdown table cell: backslashes, pipes, newlines, HTML. */
 function tableCell(text) {
@@ -28569,11 +28757,11 @@ function markdownTable(headers, rows) {
     const line = (cells) => `| ${cells.map(tableCell).join(' | ')} |`;
     return [line(headers), `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map(line)].join('\n');
 }
-/** Appends Markdown to the job summary, when the runner provides one. */
+/** Appends Markdown to the job summary, when the runner provides one, every registered secret masked. */
 async function appendSummary(markdown) {
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(markdown, true).write();
+    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_mask_js__WEBPACK_IMPORTED_MODULE_1__/* .redact */ .E$)(markdown), true).write();
 }
 
 
@@ -28690,6 +28878,12 @@ function playbookArgs(options) {
     args.push(options.playbook);
     return args;
 }
+/**
+ * Ansible's default `ssh_args` less connection sharing: a master connection
+ * left open after the step would let a later step in without key or host key.
+ * Given as the environment, this replaces `ssh_args` of an ansible.cfg.
+ */
+const SSH_ARGS = '-C -o ControlMaster=no -o ControlPath=none';
 function playbookEnv(options) {
     const sshArgs = options.hostKeyChecking
         ? ['-o StrictHostKeyChecking=yes', `-o UserKnownHostsFile=${options.knownHostsFile}`]
@@ -28704,6 +28898,10 @@ function playbookEnv(options) {
         IAC_ANSIBLE_RESULTS_FILE: options.resultsFile,
         ANSIBLE_HOST_KEY_CHECKING: options.hostKeyChecking ? 'True' : 'False',
         ANSIBLE_SSH_COMMON_ARGS: sshArgs.join(' '),
+        ANSIBLE_SSH_ARGS: SSH_ARGS,
+        // Should an inventory turn sharing back on (ansible_ssh_args), its sockets are the step's, closed when it ends.
+        ANSIBLE_SSH_CONTROL_PATH_DIR: options.controlPathDir,
+        ANSIBLE_SSH_CONTROL_PATH: '%(directory)s/%%C',
         // No `.retry` files in the checkout; ansible-deploy reruns unreachable hosts itself.
         ANSIBLE_RETRY_FILES_ENABLED: 'False',
         // GitHub's log renders colours; the output is streamed line by line.
@@ -28713,7 +28911,10 @@ function playbookEnv(options) {
     };
 }
 
+// EXTERNAL MODULE: ../../packages/shared/src/ansible/ssh-connections.ts + 1 modules
+var ssh_connections = __nccwpck_require__(5538);
 ;// CONCATENATED MODULE: ../../packages/shared/src/ansible/ansible-deploy.ts
+
 
 
 
@@ -28757,6 +28958,7 @@ async function runAnsibleDeploy(settings, deps) {
             callbackDir: await installCallbackPlugin(deps.workDir),
             resultsFile: '',
             hostKeyChecking: settings.hostKeyChecking,
+            controlPathDir: deps.controlDir,
             ...(knownHostsFile ? { knownHostsFile } : {}),
             ...(settings.ansibleConfig
                 ? { ansibleConfig: external_node_path_default().resolve(settings.workingDirectory, settings.ansibleConfig) }
@@ -28775,11 +28977,13 @@ async function runAnsibleDeploy(settings, deps) {
                 ? { extraVarsFile: await files.write('extra-vars', '.json', JSON.stringify(settings.extraVars)) }
                 : {}),
         };
+        // Paths are absolute (resolved inside the repository); shown relative to the working directory.
+        const shown = (file) => external_node_path_default().relative(settings.workingDirectory, file) || file;
         if (settings.requirements) {
-            await deps.group(`Installing ${settings.requirements}`, async () => {
+            await deps.group(`Installing ${shown(settings.requirements)}`, async () => {
                 const result = await run('ansible-galaxy', ['install', '-r', settings.requirements]);
                 if (result.exitCode !== 0) {
-                    throw new action_error/* ActionError */.l(`ansible-galaxy could not install ${settings.requirements}: ${lastLines(result)}`, 'requirements-failed');
+                    throw new action_error/* ActionError */.l(`ansible-galaxy could not install ${shown(settings.requirements)}: ${lastLines(result)}`, 'requirements-failed');
                 }
             });
         }
@@ -28791,7 +28995,7 @@ async function runAnsibleDeploy(settings, deps) {
             const resultsFile = external_node_path_default().join(deps.workDir, `results-${runs}.json`);
             env.IAC_ANSIBLE_RESULTS_FILE = resultsFile;
             const title = runs === 1
-                ? `ansible-playbook ${settings.playbook}`
+                ? `ansible-playbook ${shown(settings.playbook)}`
                 : `Rerun ${runs - 1} for unreachable hosts: ${hosts.join(', ')}`;
             const result = await deps.group(title, () => run('ansible-playbook', playbookArgs({ ...options, limit: hosts })));
             if (!(0,external_node_fs_.existsSync)(resultsFile)) {
@@ -28808,17 +29012,18 @@ async function runAnsibleDeploy(settings, deps) {
         }
     }
     finally {
+        await (0,ssh_connections/* closeSshMasters */.I)(deps.controlDir, deps.exec);
         await files.removeAll();
     }
 }
+/**
+ * Whether inventory content is YAML (else INI). Silent: the parser's warnings
+ * quote the text (an unknown tag such as Ansible's `!vault` with its value),
+ * and inventories hold passwords.
+ */
 function isYamlMapping(text) {
-    try {
-        const value = (0,dist/* parse */.qg)(text);
-        return typeof value === 'object' && value !== null && !Array.isArray(value);
-    }
-    catch {
-        return false;
-    }
+    const document = (0,dist/* parseDocument */.Tp)(text, { logLevel: 'silent', prettyErrors: false });
+    return document.errors.length === 0 && (0,dist/* isMap */.jh)(document.contents);
 }
 function lastLines(result) {
     const text = (0,external_node_util_.stripVTControlCharacters)(`${result.stdout}\n${result.stderr}`).trim();
@@ -28828,7 +29033,7 @@ function lastLines(result) {
 
 /***/ }),
 
-/***/ 3467:
+/***/ 9098:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28836,6 +29041,8 @@ function lastLines(result) {
 __nccwpck_require__.d(__webpack_exports__, {
   J: () => (/* binding */ readDeployInputs)
 });
+
+// UNUSED EXPORTS: pathInRepository
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -28890,26 +29097,11 @@ function formatDuration(ms) {
     return seconds ? `${minutes}m ${seconds}s` : `${minutes}m`;
 }
 
-;// CONCATENATED MODULE: ../../packages/shared/src/action/mask.ts
-
-/**
- * Registers a secret with the runner's mask: the whole value and each line of
- * it, because the runner masks line by line and a multi-line value (a key, a
- * certificate) would otherwise show through. Call it before the value can
- * reach a log.
- */
-function mask_maskSecret(value) {
-    if (!value.trim())
-        return;
-    lib_core/* setSecret */.Pq(value);
-    for (const line of value.split(/\r?\n/)) {
-        const trimmed = line.trim();
-        if (trimmed && trimmed !== value.trim())
-            lib_core/* setSecret */.Pq(trimmed);
-    }
-}
-
+// EXTERNAL MODULE: ../../packages/shared/src/action/mask.ts
+var action_mask = __nccwpck_require__(3186);
 ;// CONCATENATED MODULE: ../../packages/shared/src/action/inputs.ts
+
+
 
 
 
@@ -29002,13 +29194,32 @@ function readYaml(name) {
 function parseYamlInput(name, text) {
     if (!text)
         return undefined;
-    try {
-        return (0,dist/* parse */.qg)(text, { prettyErrors: true, uniqueKeys: true });
-    }
-    catch (error) {
-        const detail = error.message.split('\n')[0];
-        throw (0,action_error/* invalidInput */.a)(name, `is not valid YAML or JSON: ${detail}`);
-    }
+    // The parser's own messages quote the text, and a value that starts with `*`
+    // or `!` (an alias, a tag) ends up in them: inputs hold passwords. Problems
+    // are told by kind and position only.
+    const lines = new dist/* LineCounter */.HN();
+    const doc = (0,dist/* parseDocument */.Tp)(text, { uniqueKeys: true, prettyErrors: false, logLevel: 'silent', lineCounter: lines });
+    const at = (offset) => {
+        const { line, col } = lines.linePos(offset ?? 0);
+        return `line ${line}, column ${col}`;
+    };
+    const [error] = doc.errors;
+    // The part of a message before a colon names the problem; what follows quotes the text.
+    if (error)
+        throw (0,action_error/* invalidInput */.a)(name, `is not valid YAML or JSON: ${error.message.split(':')[0]} at ${at(error.pos[0])}`);
+    let problem;
+    (0,dist/* visit */.YR)(doc, (_, node) => {
+        if ((0,dist/* isAlias */.Vj)(node)) {
+            problem = `${at(node.range?.[0])} starts with \`*\`, which YAML reads as an alias: quote the value ('*…')`;
+        }
+        else if ((0,dist/* isNode */.Ll)(node) && node.tag && !node.tag.startsWith('tag:yaml.org,2002:')) {
+            problem = `${at(node.range?.[0])} starts with \`!\`, which YAML reads as a tag: quote the value ('!…')`;
+        }
+        return problem ? dist/* visit */.YR.BREAK : undefined;
+    });
+    if (problem)
+        throw (0,action_error/* invalidInput */.a)(name, `is not valid here: ${problem}.`);
+    return doc.toJS();
 }
 /** A YAML/JSON mapping of string keys; `{}` when unset. */
 function readMap(name) {
@@ -29042,6 +29253,64 @@ function parseKeyValues(name, text) {
     });
     return pairs;
 }
+/** The checkout (`GITHUB_WORKSPACE`), where path inputs are relative to and must stay. */
+function repositoryRoot() {
+    return { dir: process.env.GITHUB_WORKSPACE || process.cwd(), label: 'the repository (GITHUB_WORKSPACE)' };
+}
+/** The runner's temp dir, where a step may put files for a later one. */
+function runnerTempRoot() {
+    return { dir: process.env.RUNNER_TEMP || path.join(repositoryRoot().dir, '..'), label: 'RUNNER_TEMP' };
+}
+/**
+ * A path input, resolved against the first root, that must exist as a
+ * `kind` and stay inside one of the roots — symbolic links followed, so that
+ * a link in the checkout cannot lead out of it. `../../etc`, `/etc` and a
+ * missing path are one clear error naming the input.
+ */
+function resolvePathInput(name, text, kind, roots = [repositoryRoot()]) {
+    const [first] = roots;
+    if (!first)
+        throw new Error('resolvePathInput needs a root');
+    if (/[\0\r\n]/.test(text))
+        throw (0,action_error/* invalidInput */.a)(name, 'must be one path on one line.');
+    const resolved = external_node_path_default().resolve(first.dir, text);
+    const inside = (file, dir) => {
+        const relative = external_node_path_default().relative(dir, file);
+        return relative === '' || (!relative.startsWith('..') && !external_node_path_default().isAbsolute(relative));
+    };
+    const where = roots.map((r) => r.label).join(' or ');
+    if (!roots.some((root) => inside(resolved, external_node_path_default().resolve(root.dir)))) {
+        throw (0,action_error/* invalidInput */.a)(name, `is '${text}', which is outside ${where}: give a path inside it.`);
+    }
+    let real;
+    try {
+        real = (0,external_node_fs_.realpathSync)(resolved);
+    }
+    catch {
+        throw (0,action_error/* invalidInput */.a)(name, `is '${text}', which does not exist in ${where}: check the path, or the step that creates it.`);
+    }
+    if (!roots.some((root) => inside(real, realpathOrSelf(root.dir)))) {
+        throw (0,action_error/* invalidInput */.a)(name, `is '${text}', a link that leads outside ${where}: give a path inside it.`);
+    }
+    const isDirectory = (0,external_node_fs_.statSync)(real).isDirectory();
+    if (isDirectory !== (kind === 'directory')) {
+        throw (0,action_error/* invalidInput */.a)(name, `is '${text}', which is a ${isDirectory ? 'directory' : 'file'}, not a ${kind}.`);
+    }
+    return resolved;
+}
+function realpathOrSelf(dir) {
+    try {
+        return (0,external_node_fs_.realpathSync)(dir);
+    }
+    catch {
+        return external_node_path_default().resolve(dir);
+    }
+}
+/** A path input inside the repository (see resolvePathInput); the fallback when unset. */
+function readPath(name, kind, fallback = '', roots) {
+    const text = readInput(name) || fallback;
+    return text ? resolvePathInput(name, text, kind, roots) : '';
+}
 
 // EXTERNAL MODULE: ../../packages/shared/src/util/values.ts
 var values = __nccwpck_require__(1462);
@@ -29049,11 +29318,16 @@ var values = __nccwpck_require__(1462);
 
 
 
+
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ADDRESS_KEYS = ['host', 'address', 'ip'];
 const EXPECTED_SHAPE = 'a list of addresses (["10.0.0.5", "web.example.com"]) or a map of group name to a list of addresses ({"web": ["10.0.0.5"]})';
-/** The `inventory-from-terraform` input: the JSON of `terraform output -json` ({name: {value, type, sensitive}}), and the output that holds the hosts. */
-function inventoryFromTerraform(outputsJson, hostsOutput) {
+/**
+ * The `inventory-from-terraform` input: the JSON of `terraform output -json`
+ * ({name: {value, type, sensitive}}), and the output that holds the hosts;
+ * `mask` gets the values of every sensitive output.
+ */
+function inventoryFromTerraform(outputsJson, hostsOutput, mask = () => { }) {
     const outputName = hostsOutput.trim();
     if (!outputName) {
         throw (0,action_error/* invalidInput */.a)('terraform-hosts-output', 'is required with inventory-from-terraform: name the Terraform output that holds the hosts');
@@ -29068,6 +29342,12 @@ function inventoryFromTerraform(outputsJson, hostsOutput) {
     }
     if (!(0,values/* isRecord */.u)(outputs)) {
         throw (0,action_error/* invalidInput */.a)('inventory-from-terraform', 'is not the output of `terraform output -json` (an object of outputs, {"name": {"value": ...}}); give all outputs, not the value of one');
+    }
+    // Sensitive outputs are masked first, whatever is checked next: the hosts
+    // output may be one, and the others pass through the step's memory only.
+    for (const entry of Object.values(outputs)) {
+        if ((0,values/* isRecord */.u)(entry) && entry.sensitive === true)
+            maskLeaves(entry.value, mask);
     }
     const output = outputs[outputName];
     if (output === undefined) {
@@ -29161,6 +29441,15 @@ class ShapeReporter {
         return (0,action_error/* invalidInput */.a)('terraform-hosts-output', `names the output '${this.#output}'${this.#sensitive ? ' (sensitive)' : ''}: ${problem}`);
     }
 }
+/** Every string in a value; a few characters (a port, `yes`) are no secret, and masked would blank them in the whole log. */
+function maskLeaves(value, mask) {
+    if (typeof value === 'string' && value.trim().length >= action_mask/* MIN_SECRET_LENGTH */.vb)
+        mask(value);
+    else if (Array.isArray(value))
+        value.forEach((item) => maskLeaves(item, mask));
+    else if ((0,values/* isRecord */.u)(value))
+        Object.values(value).forEach((item) => maskLeaves(item, mask));
+}
 function kindOf(value) {
     if (value === null)
         return 'null';
@@ -29197,6 +29486,46 @@ function classifyInventory(text, exists) {
     if (exists(line))
         return { kind: 'path', path: line };
     throw (0,action_error/* invalidInput */.a)('inventory', `'${line}' was not found: give a path relative to working-directory, or the inventory itself (INI or YAML; a single host as 'host,')`);
+}
+/** Tags Ansible's YAML loader knows besides YAML's own. */
+const ANSIBLE_TAGS = new Set(['!vault', '!unsafe', '!vault-encrypted']);
+/**
+ * Inventory content meant as YAML (it starts with `---`, `{` or `name:`),
+ * checked before Ansible reads it: Ansible's errors about it quote the
+ * offending line, and inventories hold passwords. A syntax error, an alias
+ * with no anchor (a value starting with `*`) or a tag Ansible cannot read (a
+ * value starting with `!`) is one invalid-input error by line and column,
+ * never quoting the text.
+ */
+function checkInventoryContent(content) {
+    const first = content.split('\n').find((line) => line.trim() && !line.trim().startsWith('#')) ?? '';
+    if (!/^(---|\{|[A-Za-z0-9_.-]+:(\s|$))/.test(first.trim()))
+        return;
+    const lines = new dist/* LineCounter */.HN();
+    const document = (0,dist/* parseDocument */.Tp)(content, { logLevel: 'silent', prettyErrors: false, lineCounter: lines });
+    const at = (offset) => {
+        const { line, col } = lines.linePos(offset ?? 0);
+        return `line ${line}, column ${col}`;
+    };
+    const [error] = document.errors;
+    if (error) {
+        throw (0,action_error/* invalidInput */.a)('inventory', `is not valid YAML: ${error.message.split(':')[0]} at ${at(error.pos[0])}.`);
+    }
+    const anchors = new Set();
+    let problem;
+    (0,dist/* visit */.YR)(document, (_, node) => {
+        if ((0,dist/* isNode */.Ll)(node) && node.anchor)
+            anchors.add(node.anchor);
+        if ((0,dist/* isAlias */.Vj)(node) && !anchors.has(node.source)) {
+            problem = `${at(node.range?.[0])} starts with \`*\` but no anchor of that name comes before it: quote the value ('*…')`;
+        }
+        else if ((0,dist/* isNode */.Ll)(node) && node.tag && !node.tag.startsWith('tag:yaml.org,2002:') && !ANSIBLE_TAGS.has(node.tag)) {
+            problem = `${at(node.range?.[0])} has a tag (\`!…\`) that Ansible cannot read: quote the value ('!…')`;
+        }
+        return problem ? dist/* visit */.YR.BREAK : undefined;
+    });
+    if (problem)
+        throw (0,action_error/* invalidInput */.a)('inventory', `is not valid here: ${problem}.`);
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -29325,30 +29654,31 @@ function problem(text) {
  * Reads and checks every ansible-deploy input; secrets are masked before
  * anything else. Any mistake is one invalid-input error, before Ansible runs.
  */
-function readDeployInputs(workspace) {
+function readDeployInputs() {
     const privateKeyText = readInput('private-key');
-    mask_maskSecret(privateKeyText);
+    (0,action_mask/* maskSecret */.$l)(privateKeyText);
     const vaultPassword = readInput('vault-password');
-    mask_maskSecret(vaultPassword);
+    (0,action_mask/* maskSecret */.$l)(vaultPassword);
     const privateKey = privateKeyText ? normalizePrivateKey(privateKeyText) : '';
-    mask_maskSecret(privateKey);
-    const workingDirectory = external_node_path_default().resolve(workspace, readString('working-directory', '.'));
-    if (!(0,external_node_fs_.existsSync)(workingDirectory)) {
-        throw (0,action_error/* invalidInput */.a)('working-directory', `is '${readString('working-directory')}', which does not exist in the workspace.`);
-    }
-    const playbook = readString('playbook');
-    if (!playbook)
+    (0,action_mask/* maskSecret */.$l)(privateKey);
+    const workingDirectory = readPath('working-directory', 'directory', '.');
+    const playbookText = readString('playbook');
+    if (!playbookText)
         throw (0,action_error/* invalidInput */.a)('playbook', 'is required: the playbook file to run, relative to working-directory.');
-    if (!(0,external_node_fs_.existsSync)(external_node_path_default().resolve(workingDirectory, playbook))) {
-        throw (0,action_error/* invalidInput */.a)('playbook', `is '${playbook}', which does not exist in ${external_node_path_default().relative(workspace, workingDirectory) || 'the workspace'}.`);
-    }
+    const playbook = pathInRepository('playbook', playbookText, 'file', workingDirectory);
     const inventoryText = readInput('inventory');
-    const inventory = inventoryText
-        ? classifyInventory(inventoryText, (p) => (0,external_node_fs_.existsSync)(external_node_path_default().resolve(workingDirectory, p)))
+    const classified = inventoryText
+        ? // A path outside the repository is taken as a path, to be refused as one.
+            classifyInventory(inventoryText, (p) => (0,external_node_fs_.existsSync)(external_node_path_default().resolve(workingDirectory, p)) || isOutside(p, workingDirectory))
         : undefined;
+    const inventory = classified?.kind === 'path'
+        ? { kind: 'path', path: pathInRepository('inventory', classified.path, 'any', workingDirectory) }
+        : classified;
+    if (inventory?.kind === 'content')
+        checkInventoryContent(inventory.content);
     const outputsJson = readInput('inventory-from-terraform');
     const terraformInventory = outputsJson
-        ? inventoryFromTerraform(outputsJson, readString('terraform-hosts-output'))
+        ? inventoryFromTerraform(outputsJson, readString('terraform-hosts-output'), action_mask/* maskSecret */.$l)
         : undefined;
     if (!inventory && !terraformInventory) {
         throw (0,action_error/* invalidInput */.a)('inventory', 'is required: give an inventory path or content, or inventory-from-terraform.');
@@ -29361,24 +29691,25 @@ function readDeployInputs(workspace) {
         throw (0,action_error/* invalidInput */.a)('known-hosts', "is empty, so host keys cannot be checked: give the hosts' known_hosts lines (ssh-keyscan them once and keep them in a secret or variable), or set host-key-checking: false to accept any host key.");
     }
     const forks = readInput('forks') ? readInteger('forks', 5, { min: 1, max: 500 }) : undefined;
+    const optionalPath = (name) => {
+        const text = readString(name);
+        return text ? pathInRepository(name, text, 'file', workingDirectory) : '';
+    };
     const settings = {
         workingDirectory,
         playbook,
-        ...(inventory ? { inventory: inventory.kind === 'path' ? { kind: 'path', path: inventory.path } : inventory } : {}),
+        ...(inventory ? { inventory } : {}),
         ...(terraformInventory ? { terraformInventory } : {}),
-        limit: readList('limit').flatMap((line) => line
-            .split(',')
-            .map((host) => host.trim())
-            .filter(Boolean)),
-        tags: readString('tags'),
-        skipTags: readString('skip-tags'),
+        limit: hostPatterns(readList('limit')),
+        tags: oneLine('tags', readString('tags')),
+        skipTags: oneLine('skip-tags', readString('skip-tags')),
         check: readBoolean('check', false),
         diff: readBoolean('diff', false),
         become: readBoolean('become', false),
-        user: readString('user'),
+        user: userName(readString('user')),
         ...(forks !== undefined ? { forks } : {}),
-        requirements: readString('requirements'),
-        ansibleConfig: readString('ansible-config'),
+        requirements: optionalPath('requirements'),
+        ansibleConfig: optionalPath('ansible-config'),
         ...(extraVarsText ? { extraVars: parseMapInput('extra-vars', extraVarsText) } : {}),
         privateKey,
         vaultPassword,
@@ -29386,14 +29717,6 @@ function readDeployInputs(workspace) {
         hostKeyChecking,
         retriesUnreachable: readInteger('retries-unreachable', 0, { min: 0, max: 10 }),
     };
-    for (const [input, file] of [
-        ['requirements', settings.requirements],
-        ['ansible-config', settings.ansibleConfig],
-    ]) {
-        if (file && !(0,external_node_fs_.existsSync)(external_node_path_default().resolve(workingDirectory, file))) {
-            throw (0,action_error/* invalidInput */.a)(input, `is '${file}', which does not exist in the working directory.`);
-        }
-    }
     return {
         settings,
         ...(hostKeyChecking
@@ -29402,6 +29725,59 @@ function readDeployInputs(workspace) {
                 hostKeyWarning: 'host-key-checking is false: any host key is accepted, so a host that is not the one you meant (a changed IP, a spoofed DNS name) gets the deploy and its secrets. Give known-hosts instead.',
             }),
     };
+}
+/**
+ * A path input relative to working-directory that must stay inside the
+ * repository (GITHUB_WORKSPACE), links followed: `../../etc`, `/etc/passwd`
+ * and a missing path are one invalid-input error naming the input.
+ * `any`: a file or a directory (an inventory may be either).
+ */
+function pathInRepository(name, text, kind, workingDirectory) {
+    if (/[\0\r\n]/.test(text))
+        throw (0,action_error/* invalidInput */.a)(name, 'must be one path on one line.');
+    const root = repositoryRoot();
+    const absolute = external_node_path_default().resolve(workingDirectory, text);
+    const relative = external_node_path_default().relative(external_node_path_default().resolve(root.dir), absolute);
+    if (isOutside(text, workingDirectory)) {
+        throw (0,action_error/* invalidInput */.a)(name, `is '${text}', which is outside ${root.label}: give a path inside it.`);
+    }
+    // resolvePathInput checks it exists as that kind and that no link leads out of the repository.
+    let resolvedKind = kind === 'directory' ? 'directory' : 'file';
+    if (kind === 'any' && (0,external_node_fs_.existsSync)(absolute) && (0,external_node_fs_.statSync)(absolute).isDirectory())
+        resolvedKind = 'directory';
+    return resolvePathInput(name, relative || '.', resolvedKind, [root]);
+}
+/** Whether `text`, relative to the working directory, leads out of the repository (links aside). */
+function isOutside(text, workingDirectory) {
+    const relative = external_node_path_default().relative(external_node_path_default().resolve(repositoryRoot().dir), external_node_path_default().resolve(workingDirectory, text));
+    return relative === '..' || relative.startsWith(`..${(external_node_path_default()).sep}`) || external_node_path_default().isAbsolute(relative);
+}
+/** `limit` entries: host patterns. `@file` (a file of hosts) is refused: it would read a path unchecked. */
+function hostPatterns(lines) {
+    const patterns = lines.flatMap((line) => line
+        .split(',')
+        .map((host) => host.trim())
+        .filter(Boolean));
+    if (patterns.some((pattern) => pattern.startsWith('@'))) {
+        throw (0,action_error/* invalidInput */.a)('limit', "has an '@file' of hosts, which is not supported: list the hosts or groups instead.");
+    }
+    if (patterns.some((pattern) => /[\s\p{Cc}]/u.test(pattern))) {
+        throw (0,action_error/* invalidInput */.a)('limit', 'has a host pattern with a space in it: separate hosts and groups with commas or lines.');
+    }
+    return patterns;
+}
+/** A value given as one command-line argument: no line break or control character. */
+function oneLine(name, value) {
+    if (/\p{Cc}/u.test(value))
+        throw (0,action_error/* invalidInput */.a)(name, 'has a line break or a control character: give it on one line.');
+    return value;
+}
+/** The SSH user: one word. */
+function userName(value) {
+    if (/[\s\p{Cc}]/u.test(value)) {
+        throw (0,action_error/* invalidInput */.a)('user', 'has a space or a line break: give the SSH user name alone.');
+    }
+    return value;
 }
 
 
@@ -29545,6 +29921,103 @@ function totals(results) {
 
 /***/ }),
 
+/***/ 5538:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  I: () => (/* binding */ closeSshMasters),
+  z: () => (/* binding */ createControlDir)
+});
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+// EXTERNAL MODULE: ../../packages/shared/src/util/command.ts + 1 modules
+var command = __nccwpck_require__(6937);
+;// CONCATENATED MODULE: ../../packages/shared/src/ansible/ssh-connections.ts
+
+
+
+
+// SSH connection sharing. Ansible's default (`ControlMaster=auto`,
+// `ControlPersist=60s`, sockets in ~/.ansible/cp) leaves an authenticated
+// master connection open after the play: a later step of the job, with no key
+// and any host key, would run commands through it. ansible-deploy turns
+// sharing off (playbook-command.ts); should an inventory or play turn it back
+// on, its sockets are in a directory of this step's own, and every master
+// found there is closed when the step ends (main, and post after a cancel).
+/**
+ * The step's directory for control sockets. Not under RUNNER_TEMP: a unix
+ * socket path is limited to 108 bytes, and ssh adds a 40-character hash and a
+ * temporary suffix to the directory. mkdtemp makes it 0700.
+ */
+function createControlDir() {
+    return (0,promises_.mkdtemp)(external_node_path_default().join((0,external_node_os_namespaceObject.tmpdir)(), 'iac-ssh-'));
+}
+/**
+ * Closes every SSH master with a socket in `dir` (`ssh -O exit`), ends any
+ * whose socket is gone but whose process remains, and removes the directory.
+ * Never throws: it runs in cleanup.
+ */
+async function closeSshMasters(dir, exec) {
+    let sockets = [];
+    try {
+        sockets = (await (0,promises_.readdir)(dir)).map((name) => external_node_path_default().join(dir, name));
+    }
+    catch {
+        // no directory: nothing was shared
+    }
+    for (const socket of sockets) {
+        try {
+            await exec('ssh', ['-O', 'exit', '-o', `ControlPath=${socket}`, 'iac-ansible-deploy'], {
+                cwd: dir,
+                env: (0,command/* childEnv */.g)(process.env),
+                echo: false,
+                timeoutMs: 10_000,
+            });
+        }
+        catch {
+            // no ssh client: the process scan below ends the master
+        }
+    }
+    await endMasterProcesses(dir);
+    await (0,promises_.rm)(dir, { recursive: true, force: true });
+}
+/**
+ * A master names its socket in its process title (`ssh: <socket> [mux]`);
+ * it is the only trace left of it, since the title overwrites its
+ * environment. Linux only (/proc); elsewhere `ssh -O exit` is the way.
+ */
+async function endMasterProcesses(dir) {
+    let pids;
+    try {
+        pids = (await (0,promises_.readdir)('/proc')).filter((name) => /^\d+$/.test(name));
+    }
+    catch {
+        return;
+    }
+    const prefix = `ssh: ${dir}${(external_node_path_default()).sep}`;
+    for (const pid of pids) {
+        try {
+            const title = (await (0,promises_.readFile)(`/proc/${pid}/cmdline`, 'utf8')).replace(/\0+$/, '');
+            if (title.startsWith(prefix))
+                process.kill(Number(pid), 'SIGTERM');
+        }
+        catch {
+            // ended meanwhile, or not ours
+        }
+    }
+}
+
+
+/***/ }),
+
 /***/ 6937:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -29563,6 +30036,38 @@ var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
 ;// CONCATENATED MODULE: ../../packages/shared/src/util/command.ts
 
 
+/** How long a program has, after SIGTERM at its time limit, before SIGKILL. */
+const KILL_GRACE_MS = 10_000;
+// Each program runs in a process group of its own, so that a time limit ends
+// its whole tree. A group no longer receives the signals the runner sends the
+// step (cancel: SIGINT, then SIGTERM), so while groups run those are passed on
+// to them: Terraform then stops cleanly and releases its state lock.
+const groups = new Set();
+const FORWARDED = ['SIGINT', 'SIGTERM'];
+function forward(signal) {
+    for (const pid of groups)
+        killGroup(pid, signal);
+}
+function track(pid) {
+    if (groups.size === 0)
+        for (const signal of FORWARDED)
+            process.on(signal, forward);
+    groups.add(pid);
+}
+function untrack(pid) {
+    groups.delete(pid);
+    if (groups.size === 0)
+        for (const signal of FORWARDED)
+            process.off(signal, forward);
+}
+function killGroup(pid, signal) {
+    try {
+        process.kill(-pid, signal);
+    }
+    catch {
+        // the group has ended
+    }
+}
 /**
  * The default runner: node's spawn, output kept as Buffer chunks and decoded
  * once at the end, so that `show -json` of a big plan (tens of MB on one line)
@@ -29576,9 +30081,23 @@ function spawnRunner(log = process.stdout) {
         log.write(`[command]${command} ${args.join(' ')}\n`);
         const child = (0,external_node_child_process_namespaceObject.spawn)(command, [...args], {
             cwd: options.cwd,
-            env: options.env,
+            // Whatever the caller built, never the step's inputs or runtime token.
+            env: childEnv(options.env),
             stdio: ['pipe', 'pipe', 'pipe'],
+            detached: true,
         });
+        const pid = child.pid;
+        if (pid !== undefined)
+            track(pid);
+        let timedOut = false;
+        let killer;
+        const timer = options.timeoutMs === undefined || pid === undefined
+            ? undefined
+            : setTimeout(() => {
+                timedOut = true;
+                killGroup(pid, 'SIGTERM');
+                killer = setTimeout(() => killGroup(pid, 'SIGKILL'), KILL_GRACE_MS);
+            }, options.timeoutMs);
         // A secret goes on stdin, never in arguments or the environment, which
         // other processes can read. Without input, stdin is at its end at once.
         child.stdin.on('error', () => { }); // a program that exits without reading it
@@ -29595,13 +30114,27 @@ function spawnRunner(log = process.stdout) {
             if (options.echo)
                 log.write(chunk);
         });
-        child.on('error', reject);
+        const settle = () => {
+            clearTimeout(timer);
+            clearTimeout(killer);
+            if (pid !== undefined) {
+                // What the program left behind in its group goes with it.
+                killGroup(pid, 'SIGKILL');
+                untrack(pid);
+            }
+        };
+        child.on('error', (error) => {
+            settle();
+            reject(error);
+        });
         child.on('close', (code, signal) => {
+            settle();
             const errorText = Buffer.concat(stderr).toString('utf8');
             resolve({
                 exitCode: code ?? 1,
                 stdout: Buffer.concat(stdout).toString('utf8'),
                 stderr: signal ? `${errorText}\n(${external_node_path_default().basename(command)} was stopped by ${signal})` : errorText,
+                ...(timedOut ? { timedOut } : {}),
             });
         });
     });
@@ -32515,11 +33048,11 @@ __webpack_unused_export__ = errors.YAMLError;
 __webpack_unused_export__ = errors.YAMLParseError;
 __webpack_unused_export__ = errors.YAMLWarning;
 __webpack_unused_export__ = Alias.Alias;
-__webpack_unused_export__ = identity.isAlias;
+exports.Vj = identity.isAlias;
 __webpack_unused_export__ = identity.isCollection;
 __webpack_unused_export__ = identity.isDocument;
-__webpack_unused_export__ = identity.isMap;
-__webpack_unused_export__ = identity.isNode;
+exports.jh = identity.isMap;
+exports.Ll = identity.isNode;
 __webpack_unused_export__ = identity.isPair;
 __webpack_unused_export__ = identity.isScalar;
 __webpack_unused_export__ = identity.isSeq;
@@ -32529,13 +33062,13 @@ __webpack_unused_export__ = YAMLMap.YAMLMap;
 __webpack_unused_export__ = YAMLSeq.YAMLSeq;
 __webpack_unused_export__ = cst;
 __webpack_unused_export__ = lexer.Lexer;
-__webpack_unused_export__ = lineCounter.LineCounter;
+exports.HN = lineCounter.LineCounter;
 __webpack_unused_export__ = parser.Parser;
-exports.qg = publicApi.parse;
+__webpack_unused_export__ = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
-__webpack_unused_export__ = publicApi.parseDocument;
+exports.Tp = publicApi.parseDocument;
 exports.As = publicApi.stringify;
-__webpack_unused_export__ = visit.visit;
+exports.YR = visit.visit;
 __webpack_unused_export__ = visit.visitAsync;
 
 

@@ -61133,7 +61133,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _iac_actions_shared_docker_docker_cli_ts__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3691);
 /* harmony import */ var _iac_actions_shared_docker_docker_config_ts__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(7115);
 /* harmony import */ var _iac_actions_shared_docker_ecr_registry_ts__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(8750);
-/* harmony import */ var _iac_actions_shared_docker_publish_ts__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(934);
+/* harmony import */ var _iac_actions_shared_docker_publish_ts__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(2728);
 /* harmony import */ var _iac_actions_shared_docker_publish_inputs_ts__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(8092);
 /* harmony import */ var _iac_actions_shared_docker_publish_report_ts__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(6804);
 
@@ -61164,7 +61164,7 @@ async function main() {
             cli: (0,_iac_actions_shared_docker_docker_cli_ts__WEBPACK_IMPORTED_MODULE_7__/* .createDockerCli */ .F)({ configDir }),
             ecr,
             workDir,
-            mask: _iac_actions_shared_action_mask_ts__WEBPACK_IMPORTED_MODULE_3__/* .maskSecret */ .$,
+            mask: _iac_actions_shared_action_mask_ts__WEBPACK_IMPORTED_MODULE_3__/* .maskSecret */ .$l,
             log: (line) => _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .info */ .pq(line),
             group: (title, fn) => _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .group */ .Os(title, fn),
         });
@@ -61226,15 +61226,26 @@ function invalidInput(name, problem) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $: () => (/* binding */ maskSecret)
+/* harmony export */   $l: () => (/* binding */ maskSecret),
+/* harmony export */   E$: () => (/* binding */ redact)
 /* harmony export */ });
+/* unused harmony exports MIN_SECRET_LENGTH, registeredSecrets, redactValues, secretForms, textMasker */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5926);
 
+// The suite's one masking function. A secret is registered once, with
+// maskSecret: the runner then masks it in the log, and `redact` masks it in
+// every text the runner does not see — the job summary, comments, issues,
+// webhooks, artifacts, error messages — in every form it may take there: each
+// of its lines, JSON- and URL-escaped, and base64-encoded at each of the three
+// byte alignments (so that `base64("user:" + secret)` is caught too).
+/** Shorter needles would mask ordinary text: a secret's forms shorter than this are not searched. */
+const MIN_SECRET_LENGTH = 4;
+const registered = new Set();
+let redactor;
 /**
- * Registers a secret with the runner's mask: the whole value and each line of
- * it, because the runner masks line by line and a multi-line value (a key, a
- * certificate) would otherwise show through. Call it before the value can
- * reach a log.
+ * Registers a secret with the runner's mask — the whole value and each line
+ * of it, because the runner masks line by line — and with `redact`. Call it
+ * before the value can reach a log, a parser's message or any text that leaves.
  */
 function maskSecret(value) {
     if (!value.trim())
@@ -61242,9 +61253,133 @@ function maskSecret(value) {
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(value);
     for (const line of value.split(/\r?\n/)) {
         const trimmed = line.trim();
-        if (trimmed && trimmed !== value.trim())
+        // A line of a character or two (`}` of a JSON key) would star out every word that holds it.
+        if (trimmed.length >= MIN_SECRET_LENGTH && trimmed !== value.trim())
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(trimmed);
     }
+    if (!registered.has(value)) {
+        registered.add(value);
+        redactor = undefined;
+    }
+}
+/** Every secret registered in this step, for checks that need the values themselves. */
+function registeredSecrets() {
+    return [...registered];
+}
+/** Replaces every registered secret (and `extra` ones), in any of its forms, with `***`. */
+function redact(text, extra = []) {
+    if (extra.length)
+        return textMasker([...registered, ...extra], '***')(text);
+    redactor ??= textMasker([...registered], '***');
+    return redactor(text);
+}
+/** Values of JSON-like data, redacted: strings anywhere in it. */
+function redactValues(value) {
+    if (typeof value === 'string')
+        return redact(value);
+    if (Array.isArray(value))
+        return value.map(redactValues);
+    if (value && typeof value === 'object') {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValues(v)]));
+    }
+    return value;
+}
+/**
+ * The forms a secret takes in a text: itself, each of its lines, JSON/HCL
+ * string escaping, URL escaping (`encodeURIComponent`, and RFC 3986's stricter
+ * form), and base64. Base64 of a longer text holding the secret (`user:pw`)
+ * contains, for one of the three byte alignments, the encoding of the
+ * secret's whole 3-byte groups from that alignment: those cores are needles,
+ * as are the padded encodings the runner itself masks.
+ */
+function secretForms(secret) {
+    const forms = new Set();
+    const lines = /[\r\n]/.test(secret) ? secret.split(/\r?\n|\r/).map((l) => l.trim()) : [];
+    for (const value of [secret, ...lines]) {
+        if (value.length < MIN_SECRET_LENGTH)
+            continue;
+        forms.add(value);
+        forms.add(JSON.stringify(value).slice(1, -1));
+        // encodeURIComponent; RFC 3986's stricter form (.NET's EscapeDataString, Go's
+        // url.PathEscape); and each with a space as `+` (forms, Go's url.QueryEscape).
+        const uri = encodeURIComponent(value);
+        const strict = uri.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+        for (const form of [uri, strict]) {
+            forms.add(form);
+            forms.add(form.replace(/%20/g, '+'));
+        }
+        const bytes = Buffer.from(value, 'utf8');
+        for (let skip = 0; skip < 3 && skip < bytes.length; skip++) {
+            const from = bytes.subarray(skip);
+            if (from.length >= 3)
+                forms.add(from.toString('base64'));
+            // The whole groups; a core of one group (4 characters) would match ordinary base64 by chance.
+            const whole = from.subarray(0, from.length - (from.length % 3));
+            if (whole.length >= 6) {
+                forms.add(whole.toString('base64'));
+                forms.add(whole.toString('base64url'));
+            }
+        }
+    }
+    return [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH);
+}
+/**
+ * A function replacing every form of the secrets in a text, longest match
+ * first, in one left-to-right scan whatever the number of secrets (a regular
+ * expression alternation, or one pass per secret, is quadratic on a large plan
+ * text with thousands of secrets).
+ */
+function textMasker(secrets, placeholder) {
+    const needles = new Set();
+    for (const secret of secrets)
+        for (const form of secretForms(secret))
+            needles.add(form);
+    const buckets = new Map();
+    for (const needle of needles) {
+        const key = needle.slice(0, MIN_SECRET_LENGTH);
+        const bucket = buckets.get(key);
+        if (bucket)
+            bucket.push(needle);
+        else
+            buckets.set(key, [needle]);
+    }
+    if (buckets.size === 0)
+        return (text) => text;
+    for (const bucket of buckets.values())
+        bucket.sort((a, b) => b.length - a.length);
+    // A cheap first look at two characters skips most positions without a lookup.
+    const firstTwo = new Uint8Array(1 << 16);
+    for (const key of buckets.keys())
+        firstTwo[(key.charCodeAt(0) * 31 + key.charCodeAt(1)) & 0xffff] = 1;
+    return (text) => {
+        let out = '';
+        let copiedUpTo = 0;
+        let i = 0;
+        const last = text.length - MIN_SECRET_LENGTH;
+        while (i <= last) {
+            let matched = 0;
+            if (firstTwo[(text.charCodeAt(i) * 31 + text.charCodeAt(i + 1)) & 0xffff]) {
+                const bucket = buckets.get(text.slice(i, i + MIN_SECRET_LENGTH));
+                if (bucket) {
+                    for (const needle of bucket) {
+                        if (text.startsWith(needle, i)) {
+                            matched = needle.length;
+                            break;
+                        }
+                    }
+                }
+            }
+            if (matched) {
+                out += text.slice(copiedUpTo, i) + placeholder;
+                i += matched;
+                copiedUpTo = i;
+            }
+            else {
+                i++;
+            }
+        }
+        return copiedUpTo === 0 ? text : out + text.slice(copiedUpTo);
+    };
 }
 
 
@@ -61257,13 +61392,19 @@ function maskSecret(value) {
 /* harmony export */   n: () => (/* binding */ setOutputs)
 /* harmony export */ });
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5926);
+/* harmony import */ var _mask_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3186);
 
-/** Sets outputs; arrays and objects become JSON, booleans `true`/`false`. */
+
+/**
+ * Sets outputs; arrays and objects become JSON, booleans `true`/`false`.
+ * Registered secrets are masked: an output is read by later steps, job
+ * outputs and other workflows, where the runner's mask does not follow it.
+ */
 function setOutputs(outputs) {
     for (const [name, value] of Object.entries(outputs)) {
         if (value === undefined)
             continue;
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(name, typeof value === 'object' ? JSON.stringify(value) : String(value));
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(name, (0,_mask_js__WEBPACK_IMPORTED_MODULE_1__/* .redact */ .E$)(typeof value === 'object' ? JSON.stringify(value) : String(value)));
     }
 }
 
@@ -61278,7 +61419,9 @@ function setOutputs(outputs) {
 /* harmony export */ });
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5926);
 /* harmony import */ var _action_error_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2935);
-/* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6720);
+/* harmony import */ var _mask_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3186);
+/* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6720);
+
 
 
 
@@ -61308,20 +61451,23 @@ async function run(entry) {
 async function reportFailure(name, isPost, error) {
     const step = isPost ? `${name} (cleanup)` : name;
     if (error instanceof _action_error_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .l) {
+        // A message may quote a tool's output, which quotes values: the runner
+        // masks the log, not the summary, and not every encoding.
+        const message = (0,_mask_js__WEBPACK_IMPORTED_MODULE_2__/* .redact */ .E$)(error.message);
         if (!isPost)
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('failure-reason', error.reason);
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(error.message);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(message);
         // A multi-line message (a tool's error output) goes in a block of its own.
-        const [first, ...rest] = error.message.split('\n');
+        const [first, ...rest] = message.split('\n');
         const detail = rest.join('\n').trim() ? `\n\n\`\`\`\n${rest.join('\n').trim()}\n\`\`\`` : '';
-        await (0,_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .appendSummary */ .fe)(`**❌ ${step} failed:** ${first} (\`${error.reason}\`)${detail}\n`);
+        await (0,_summary_js__WEBPACK_IMPORTED_MODULE_3__/* .appendSummary */ .fe)(`**❌ ${step} failed:** ${first} (\`${error.reason}\`)${detail}\n`);
         return;
     }
-    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    const text = (0,_mask_js__WEBPACK_IMPORTED_MODULE_2__/* .redact */ .E$)(error instanceof Error ? (error.stack ?? error.message) : String(error));
     if (!isPost)
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('failure-reason', 'internal-error');
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`${step} hit an unexpected error; please report it.\n${text}`);
-    await (0,_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .appendSummary */ .fe)(`### ❌ ${step} hit an unexpected error\n\n\`\`\`\n${text}\n\`\`\`\n`);
+    await (0,_summary_js__WEBPACK_IMPORTED_MODULE_3__/* .appendSummary */ .fe)(`### ❌ ${step} hit an unexpected error\n\n\`\`\`\n${text}\n\`\`\`\n`);
 }
 
 
@@ -61336,6 +61482,8 @@ async function reportFailure(name, isPost, error) {
 /* harmony export */ });
 /* unused harmony export tableCell */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5926);
+/* harmony import */ var _mask_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3186);
+
 
 /** Escapes text for a Markdown table cell: backslashes, pipes, newlines, HTML. */
 function tableCell(text) {
@@ -61352,11 +61500,153 @@ function markdownTable(headers, rows) {
     const line = (cells) => `| ${cells.map(tableCell).join(' | ')} |`;
     return [line(headers), `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map(line)].join('\n');
 }
-/** Appends Markdown to the job summary, when the runner provides one. */
+/** Appends Markdown to the job summary, when the runner provides one, every registered secret masked. */
 async function appendSummary(markdown) {
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(markdown, true).write();
+    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_mask_js__WEBPACK_IMPORTED_MODULE_1__/* .redact */ .E$)(markdown), true).write();
+}
+
+
+/***/ }),
+
+/***/ 6782:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Oe: () => (/* binding */ buildCommand),
+/* harmony export */   Ro: () => (/* binding */ pushedByBuildx),
+/* harmony export */   ay: () => (/* binding */ checkBuildInputs)
+/* harmony export */ });
+/* harmony import */ var _action_action_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2935);
+
+/**
+ * Whether the image is pushed by buildx itself rather than by `docker push`
+ * per reference: a multi-platform image cannot be loaded into the engine, and
+ * provenance attestations exist only in what buildx pushes.
+ */
+function pushedByBuildx(options, builder) {
+    return builder === 'buildx' && options.push && (options.platforms.length > 1 || provenanceRequested(options));
+}
+function provenanceRequested(options) {
+    return options.provenance !== '' && options.provenance !== 'false';
+}
+/** `os[/arch[/variant]]` as docker and buildx take it (`linux/amd64`, `linux/arm/v7`), or buildx's `local`. */
+const PLATFORM = /^[a-z0-9]+(?:\/[a-z0-9_]+(?:\/[a-z0-9.]+)?)?$/;
+/** A Dockerfile stage name. */
+const STAGE = /^[A-Za-z][A-Za-z0-9_.-]*$/;
+/** A build secret's id: it goes into `--secret id=…,src=…`, where a comma would add another field. */
+const SECRET_ID = /^[A-Za-z0-9_.-]+$/;
+/** Whitespace or a control character: never right in a key, a platform or a CSV option. */
+const SPACE_OR_CONTROL = /[\s\p{Cc}]/u;
+/** Control characters (a line break, a carriage return, NUL): never right in a value given on a command line. */
+const CONTROL = /\p{Cc}/u;
+/**
+ * Checks the build options that do not depend on the builder, before any
+ * login or build: docker would refuse them only after the logins, or read
+ * them as something else (a comma in a secret id adds a field).
+ */
+function checkBuildInputs(options, more) {
+    for (const platform of options.platforms) {
+        if (!PLATFORM.test(platform)) {
+            throw (0,_action_action_error_js__WEBPACK_IMPORTED_MODULE_0__/* .invalidInput */ .a)('platforms', `has ${shown(platform)}, which is not a platform: write os/arch[/variant] in lowercase, e.g. linux/amd64 or linux/arm/v7`);
+        }
+    }
+    if (new Set(options.platforms).size !== options.platforms.length) {
+        throw (0,_action_action_error_js__WEBPACK_IMPORTED_MODULE_0__/* .invalidInput */ .a)('platforms', 'names a platform twice; give each once');
+    }
+    if (options.load && options.platforms.length > 1) {
+        throw (0,_action_action_error_js__WEBPACK_IMPORTED_MODULE_0__/* .invalidInput */ .a)('load', 'cannot load a multi-platform image into the Docker engine; set one platform or load: false');
+    }
+    if (options.target && !STAGE.test(options.target)) {
+        throw (0,_action_action_error_js__WEBPACK_IMPORTED_MODULE_0__/* .invalidInput */ .a)('target', `is ${shown(options.target)}, which is not a build stage name: letters, digits, '_', '.' and '-', starting with a letter`);
+    }
+    if (SPACE_OR_CONTROL.test(options.provenance)) {
+        throw (0,_action_action_error_js__WEBPACK_IMPORTED_MODULE_0__/* .invalidInput */ .a)('provenance', "has a space or a line break: write it as buildx's --provenance takes it, e.g. mode=max");
+    }
+    for (const [input, entries] of [
+        ['cache-from', options.cacheFrom],
+        ['cache-to', options.cacheTo],
+    ]) {
+        if (entries.some((entry) => CONTROL.test(entry))) {
+            throw (0,_action_action_error_js__WEBPACK_IMPORTED_MODULE_0__/* .invalidInput */ .a)(input, 'has a control character; write one cache option per line, e.g. type=gha,mode=max');
+        }
+    }
+    for (const [input, keys] of [
+        ['build-args', Object.keys(options.buildArgs)],
+        ['labels', Object.keys(more.labels)],
+    ]) {
+        const bad = keys.find((key) => SPACE_OR_CONTROL.test(key));
+        if (bad !== undefined)
+            throw (0,_action_action_error_js__WEBPACK_IMPORTED_MODULE_0__/* .invalidInput */ .a)(input, `has the key ${shown(bad)} with a space in it; write KEY=VALUE`);
+    }
+    if (Object.values(options.buildArgs).some((value) => CONTROL.test(value))) {
+        throw (0,_action_action_error_js__WEBPACK_IMPORTED_MODULE_0__/* .invalidInput */ .a)('build-args', 'has a value with a control character (a carriage return?); give plain text');
+    }
+    // The id is not quoted: a line that is a secret with an `=` in it would read as an id.
+    const badId = more.secretIds.findIndex((id) => !SECRET_ID.test(id));
+    if (badId >= 0) {
+        throw (0,_action_action_error_js__WEBPACK_IMPORTED_MODULE_0__/* .invalidInput */ .a)('secrets', `has an ID (entry ${badId + 1}) that is not letters, digits, '_', '.' or '-'; write ID=VALUE, one per line`);
+    }
+}
+/** A value from the input, for a message: JSON-quoted (one line), cut when long. */
+function shown(text, max = 100) {
+    const json = JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
+    return `'${json.slice(1, -1)}'`;
+}
+/** The arguments after `docker`; throws for an option the builder cannot honour, before anything runs. */
+function buildCommand(options, builder, files) {
+    if (builder === 'classic')
+        refuseBuildKitOnly(options);
+    if (builder === 'buildx' && options.load && options.platforms.length > 1) {
+        throw (0,_action_action_error_js__WEBPACK_IMPORTED_MODULE_0__/* .invalidInput */ .a)('load', 'cannot load a multi-platform image into the Docker engine; set one platform or load: false');
+    }
+    const args = builder === 'buildx' ? ['buildx', 'build'] : ['build'];
+    if (options.file)
+        args.push('--file', options.file);
+    if (options.target)
+        args.push('--target', options.target);
+    for (const [name, value] of Object.entries(options.buildArgs))
+        args.push('--build-arg', `${name}=${value}`);
+    for (const [name, value] of Object.entries(options.labels))
+        args.push('--label', `${name}=${value}`);
+    for (const tag of options.tags)
+        args.push('--tag', tag);
+    if (options.platforms.length)
+        args.push('--platform', options.platforms.join(','));
+    for (const source of options.cacheFrom)
+        args.push('--cache-from', source);
+    for (const target of options.cacheTo)
+        args.push('--cache-to', target);
+    if (options.noCache)
+        args.push('--no-cache');
+    if (options.pull)
+        args.push('--pull');
+    args.push('--iidfile', files.iidFile);
+    if (builder === 'buildx') {
+        for (const [id, file] of Object.entries(options.secretFiles))
+            args.push('--secret', `id=${id},src=${file}`);
+        if (options.provenance)
+            args.push(`--provenance=${options.provenance}`);
+        args.push('--metadata-file', files.metadataFile);
+        if (pushedByBuildx(options, builder))
+            args.push('--push');
+        else
+            args.push('--load');
+    }
+    args.push(options.context);
+    return args;
+}
+function refuseBuildKitOnly(options) {
+    const needsBuildx = (input, what) => (0,_action_action_error_js__WEBPACK_IMPORTED_MODULE_0__/* .invalidInput */ .a)(input, `${what} needs BuildKit, and docker buildx is not installed on this runner; install it (docker/setup-buildx-action) or remove '${input}'`);
+    if (options.platforms.length > 1)
+        throw needsBuildx('platforms', 'building for several platforms');
+    if (options.cacheTo.length)
+        throw needsBuildx('cache-to', 'exporting a build cache');
+    if (Object.keys(options.secretFiles).length)
+        throw needsBuildx('secrets', 'mounting build secrets');
+    if (provenanceRequested(options))
+        throw needsBuildx('provenance', 'a provenance attestation');
 }
 
 
@@ -61382,6 +61672,38 @@ var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
 ;// CONCATENATED MODULE: ../../packages/shared/src/util/command.ts
 
 
+/** How long a program has, after SIGTERM at its time limit, before SIGKILL. */
+const KILL_GRACE_MS = 10_000;
+// Each program runs in a process group of its own, so that a time limit ends
+// its whole tree. A group no longer receives the signals the runner sends the
+// step (cancel: SIGINT, then SIGTERM), so while groups run those are passed on
+// to them: Terraform then stops cleanly and releases its state lock.
+const groups = new Set();
+const FORWARDED = ['SIGINT', 'SIGTERM'];
+function forward(signal) {
+    for (const pid of groups)
+        killGroup(pid, signal);
+}
+function track(pid) {
+    if (groups.size === 0)
+        for (const signal of FORWARDED)
+            process.on(signal, forward);
+    groups.add(pid);
+}
+function untrack(pid) {
+    groups.delete(pid);
+    if (groups.size === 0)
+        for (const signal of FORWARDED)
+            process.off(signal, forward);
+}
+function killGroup(pid, signal) {
+    try {
+        process.kill(-pid, signal);
+    }
+    catch {
+        // the group has ended
+    }
+}
 /**
  * The default runner: node's spawn, output kept as Buffer chunks and decoded
  * once at the end, so that `show -json` of a big plan (tens of MB on one line)
@@ -61395,9 +61717,23 @@ function spawnRunner(log = process.stdout) {
         log.write(`[command]${command} ${args.join(' ')}\n`);
         const child = (0,external_node_child_process_.spawn)(command, [...args], {
             cwd: options.cwd,
-            env: options.env,
+            // Whatever the caller built, never the step's inputs or runtime token.
+            env: childEnv(options.env),
             stdio: ['pipe', 'pipe', 'pipe'],
+            detached: true,
         });
+        const pid = child.pid;
+        if (pid !== undefined)
+            track(pid);
+        let timedOut = false;
+        let killer;
+        const timer = options.timeoutMs === undefined || pid === undefined
+            ? undefined
+            : setTimeout(() => {
+                timedOut = true;
+                killGroup(pid, 'SIGTERM');
+                killer = setTimeout(() => killGroup(pid, 'SIGKILL'), KILL_GRACE_MS);
+            }, options.timeoutMs);
         // A secret goes on stdin, never in arguments or the environment, which
         // other processes can read. Without input, stdin is at its end at once.
         child.stdin.on('error', () => { }); // a program that exits without reading it
@@ -61414,13 +61750,27 @@ function spawnRunner(log = process.stdout) {
             if (options.echo)
                 log.write(chunk);
         });
-        child.on('error', reject);
+        const settle = () => {
+            clearTimeout(timer);
+            clearTimeout(killer);
+            if (pid !== undefined) {
+                // What the program left behind in its group goes with it.
+                killGroup(pid, 'SIGKILL');
+                untrack(pid);
+            }
+        };
+        child.on('error', (error) => {
+            settle();
+            reject(error);
+        });
         child.on('close', (code, signal) => {
+            settle();
             const errorText = Buffer.concat(stderr).toString('utf8');
             resolve({
                 exitCode: code ?? 1,
                 stdout: Buffer.concat(stdout).toString('utf8'),
                 stderr: signal ? `${errorText}\n(${external_node_path_default().basename(command)} was stopped by ${signal})` : errorText,
+                ...(timedOut ? { timedOut } : {}),
             });
         });
     });
@@ -61788,8 +62138,13 @@ __nccwpck_require__.d(__webpack_exports__, {
   R: () => (/* binding */ readPublishInputs)
 });
 
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: ../../packages/shared/src/action/action-error.ts
 var action_error = __nccwpck_require__(2935);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: ../../node_modules/@actions/core/lib/core.js + 20 modules
 var lib_core = __nccwpck_require__(5926);
 // EXTERNAL MODULE: ../../node_modules/yaml/dist/index.js
@@ -61839,6 +62194,8 @@ function formatDuration(ms) {
 // EXTERNAL MODULE: ../../packages/shared/src/action/mask.ts
 var mask = __nccwpck_require__(3186);
 ;// CONCATENATED MODULE: ../../packages/shared/src/action/inputs.ts
+
+
 
 
 
@@ -61931,13 +62288,32 @@ function readYaml(name) {
 function parseYamlInput(name, text) {
     if (!text)
         return undefined;
-    try {
-        return (0,dist/* parse */.qg)(text, { prettyErrors: true, uniqueKeys: true });
-    }
-    catch (error) {
-        const detail = error.message.split('\n')[0];
-        throw (0,action_error/* invalidInput */.a)(name, `is not valid YAML or JSON: ${detail}`);
-    }
+    // The parser's own messages quote the text, and a value that starts with `*`
+    // or `!` (an alias, a tag) ends up in them: inputs hold passwords. Problems
+    // are told by kind and position only.
+    const lines = new dist/* LineCounter */.HN();
+    const doc = (0,dist/* parseDocument */.Tp)(text, { uniqueKeys: true, prettyErrors: false, logLevel: 'silent', lineCounter: lines });
+    const at = (offset) => {
+        const { line, col } = lines.linePos(offset ?? 0);
+        return `line ${line}, column ${col}`;
+    };
+    const [error] = doc.errors;
+    // The part of a message before a colon names the problem; what follows quotes the text.
+    if (error)
+        throw (0,action_error/* invalidInput */.a)(name, `is not valid YAML or JSON: ${error.message.split(':')[0]} at ${at(error.pos[0])}`);
+    let problem;
+    (0,dist/* visit */.YR)(doc, (_, node) => {
+        if ((0,dist/* isAlias */.Vj)(node)) {
+            problem = `${at(node.range?.[0])} starts with \`*\`, which YAML reads as an alias: quote the value ('*…')`;
+        }
+        else if ((0,dist/* isNode */.Ll)(node) && node.tag && !node.tag.startsWith('tag:yaml.org,2002:')) {
+            problem = `${at(node.range?.[0])} starts with \`!\`, which YAML reads as a tag: quote the value ('!…')`;
+        }
+        return problem ? dist/* visit */.YR.BREAK : undefined;
+    });
+    if (problem)
+        throw (0,action_error/* invalidInput */.a)(name, `is not valid here: ${problem}.`);
+    return doc.toJS();
 }
 /** A YAML/JSON mapping of string keys; `{}` when unset. */
 function readMap(name) {
@@ -61971,9 +62347,65 @@ function parseKeyValues(name, text) {
     });
     return pairs;
 }
+/** The checkout (`GITHUB_WORKSPACE`), where path inputs are relative to and must stay. */
+function repositoryRoot() {
+    return { dir: process.env.GITHUB_WORKSPACE || process.cwd(), label: 'the repository (GITHUB_WORKSPACE)' };
+}
+/** The runner's temp dir, where a step may put files for a later one. */
+function runnerTempRoot() {
+    return { dir: process.env.RUNNER_TEMP || path.join(repositoryRoot().dir, '..'), label: 'RUNNER_TEMP' };
+}
+/**
+ * A path input, resolved against the first root, that must exist as a
+ * `kind` and stay inside one of the roots — symbolic links followed, so that
+ * a link in the checkout cannot lead out of it. `../../etc`, `/etc` and a
+ * missing path are one clear error naming the input.
+ */
+function resolvePathInput(name, text, kind, roots = [repositoryRoot()]) {
+    const [first] = roots;
+    if (!first)
+        throw new Error('resolvePathInput needs a root');
+    if (/[\0\r\n]/.test(text))
+        throw (0,action_error/* invalidInput */.a)(name, 'must be one path on one line.');
+    const resolved = external_node_path_default().resolve(first.dir, text);
+    const inside = (file, dir) => {
+        const relative = external_node_path_default().relative(dir, file);
+        return relative === '' || (!relative.startsWith('..') && !external_node_path_default().isAbsolute(relative));
+    };
+    const where = roots.map((r) => r.label).join(' or ');
+    if (!roots.some((root) => inside(resolved, external_node_path_default().resolve(root.dir)))) {
+        throw (0,action_error/* invalidInput */.a)(name, `is '${text}', which is outside ${where}: give a path inside it.`);
+    }
+    let real;
+    try {
+        real = (0,external_node_fs_.realpathSync)(resolved);
+    }
+    catch {
+        throw (0,action_error/* invalidInput */.a)(name, `is '${text}', which does not exist in ${where}: check the path, or the step that creates it.`);
+    }
+    if (!roots.some((root) => inside(real, realpathOrSelf(root.dir)))) {
+        throw (0,action_error/* invalidInput */.a)(name, `is '${text}', a link that leads outside ${where}: give a path inside it.`);
+    }
+    const isDirectory = (0,external_node_fs_.statSync)(real).isDirectory();
+    if (isDirectory !== (kind === 'directory')) {
+        throw (0,action_error/* invalidInput */.a)(name, `is '${text}', which is a ${isDirectory ? 'directory' : 'file'}, not a ${kind}.`);
+    }
+    return resolved;
+}
+function realpathOrSelf(dir) {
+    try {
+        return (0,external_node_fs_.realpathSync)(dir);
+    }
+    catch {
+        return external_node_path_default().resolve(dir);
+    }
+}
+/** A path input inside the repository (see resolvePathInput); the fallback when unset. */
+function readPath(name, kind, fallback = '', roots) {
+    const text = readInput(name) || fallback;
+    return text ? resolvePathInput(name, text, kind, roots) : '';
+}
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ../../packages/shared/src/github/run-context.ts
 
 function readRunContext(env = process.env) {
@@ -62009,6 +62441,8 @@ function readRunContext(env = process.env) {
     };
 }
 
+// EXTERNAL MODULE: ../../packages/shared/src/docker/build-command.ts
+var build_command = __nccwpck_require__(6782);
 ;// CONCATENATED MODULE: ../../packages/shared/src/docker/image-reference.ts
 
 const DOCKER_HUB = 'docker.io';
@@ -62035,9 +62469,22 @@ const EXAMPLE = 'write it as registry/path/name without a tag, e.g. ghcr.io/org/
 function parseImageName(text, inputName = 'images') {
     const why = problemOf(text);
     if (typeof why === 'string') {
-        throw (0,action_error/* invalidInput */.a)(inputName, `has '${text}', which is not a valid image name: ${why}; ${EXAMPLE}`);
+        throw (0,action_error/* invalidInput */.a)(inputName, `has ${shown(text)}, which is not a valid image name: ${why}; ${EXAMPLE}`);
     }
     return why;
+}
+/** A name from the input, for a message: JSON-quoted (one line), cut when long. */
+function shown(text, max = 200) {
+    const json = JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
+    return `'${json.slice(1, -1)}'`;
+}
+/** Why `host` (host[:port], as in an image name) is not a registry host, or undefined when it is one. */
+function registryHostProblem(host) {
+    if (host === '')
+        return 'it is empty';
+    if (/[\s/@?#]/.test(host))
+        return `${shown(host)} is not a registry host: write host[:port], e.g. ghcr.io or registry.example:5000`;
+    return registryProblem(host);
 }
 /** Whether Docker accepts `tag` as an image tag. */
 function isValidTag(tag) {
@@ -62101,7 +62548,7 @@ function problemOf(text) {
         path = `library/${path}`;
     const name = `${registry}/${path}`;
     if (name.length > NAME_MAX_LENGTH) {
-        return `'${name}' is ${name.length} characters long, more than ${NAME_MAX_LENGTH}`;
+        return `it is ${name.length} characters long with its registry (${registry}), more than ${NAME_MAX_LENGTH}`;
     }
     return { registry, repository: path, name };
 }
@@ -62132,6 +62579,7 @@ var values = __nccwpck_require__(1462);
 var semver = __nccwpck_require__(84);
 var semver_default = /*#__PURE__*/__nccwpck_require__.n(semver);
 ;// CONCATENATED MODULE: ../../packages/shared/src/docker/tag-engine.ts
+
 
 
 
@@ -62627,6 +63075,10 @@ function computeTags(rules, flavor, gitContext) {
         const tag = sanitizeTag(affix(rule, result.value));
         if (tag === '')
             continue;
+        // Sanitizing keeps the characters Docker allows, not their order: a tag may not start with '.' or '-'.
+        if (!isValidTag(tag)) {
+            throw ruleError(rule, `gives the tag '${tag}', which Docker refuses`, "a tag starts with a letter, a digit or '_' and has letters, digits, '_', '.' and '-' (at most 128)");
+        }
         produced.push(tag);
         // The first rule that produces a tag decides `latest`, as in metadata-action.
         latest ??= flavor.latest === 'auto' ? result.latest : flavor.latest === 'true';
@@ -62637,6 +63089,9 @@ function computeTags(rules, flavor, gitContext) {
         const prefix = flavor.prefixLatest ? renderGlobalFlavor(flavor.prefix, scope) : '';
         const suffix = flavor.suffixLatest ? renderGlobalFlavor(flavor.suffix, scope) : '';
         const latestTag = sanitizeTag(`${prefix}latest${suffix}`);
+        if (!isValidTag(latestTag)) {
+            throw (0,action_error/* invalidInput */.a)('flavor', `gives the tag '${latestTag}' for latest, which Docker refuses; start the prefix with a letter, a digit or '_'.`);
+        }
         if (!tags.includes(latestTag))
             tags.push(latestTag);
     }
@@ -62861,13 +63316,23 @@ function classifyRegistry(host) {
 
 
 
-/** Parses the `registries` input: a YAML list of `{registry, username, password}` or `{registry, type: ecr, …}`. */
-function parseRegistries(text) {
+
+/**
+ * Parses the `registries` input: a YAML list of `{registry, username, password}`
+ * or `{registry, type: ecr, …}`; `mask` gets every password before anything is checked.
+ */
+function parseRegistries(text, mask = () => { }) {
     const value = parseYamlInput('registries', text);
     if (value === undefined || value === null || value === '')
         return [];
     if (!Array.isArray(value))
         throw (0,action_error/* invalidInput */.a)('registries', 'must be a YAML list of {registry, username, password}');
+    // Every password is masked before any entry is checked: a message about one may follow another's.
+    for (const item of value) {
+        if ((0,values/* isRecord */.u)(item) && (typeof item.password === 'string' || typeof item.password === 'number')) {
+            mask(String(item.password));
+        }
+    }
     return value.map((item, index) => {
         const at = `entry ${index + 1}`;
         if (!(0,values/* isRecord */.u)(item) || typeof item.registry !== 'string' || !item.registry) {
@@ -62882,8 +63347,12 @@ function parseRegistries(text) {
         if (type !== undefined && type !== 'ecr' && type !== 'ecr-public' && type !== 'password') {
             throw (0,action_error/* invalidInput */.a)('registries', `${at} (${item.registry}) has type '${type}'; use ecr, ecr-public or password`);
         }
+        const registry = normalizeHost(item.registry);
+        const hostProblem = registryHostProblem(registry);
+        if (hostProblem)
+            throw (0,action_error/* invalidInput */.a)('registries', `${at} has a 'registry' that is not valid: ${hostProblem}`);
         const entry = {
-            registry: normalizeHost(item.registry),
+            registry,
             ...(text('username') !== undefined ? { username: text('username') } : {}),
             ...(text('password') !== undefined ? { password: text('password') } : {}),
             ...(type ? { type } : {}),
@@ -62893,11 +63362,25 @@ function parseRegistries(text) {
         if ((entry.username === undefined) !== (entry.password === undefined)) {
             throw (0,action_error/* invalidInput */.a)('registries', `${at} (${entry.registry}) needs both 'username' and 'password'`);
         }
-        if (entry.type === 'ecr' && (!entry.awsRegion || !/^\d{12}$/.test(entry.awsAccountId ?? ''))) {
-            throw (0,action_error/* invalidInput */.a)('registries', `${at} (${entry.registry}) of type ecr needs 'aws-region' and a 12-digit 'aws-account-id'`);
+        if (entry.username !== undefined)
+            checkUsername('registries', entry.username, `${at} (${entry.registry}) `);
+        if (entry.type === 'ecr' &&
+            (!AWS_REGION.test(entry.awsRegion ?? '') || !/^\d{12}$/.test(entry.awsAccountId ?? ''))) {
+            throw (0,action_error/* invalidInput */.a)('registries', `${at} (${entry.registry}) of type ecr needs 'aws-region' (such as eu-west-1) and a 12-digit 'aws-account-id'`);
         }
         return entry;
     });
+}
+/** An AWS region name: `eu-west-1`, `us-gov-west-1`, `cn-north-1`. */
+const AWS_REGION = /^[a-z]{2,}(?:-[a-z]+)+-\d+$/;
+/**
+ * A user name goes on docker login's command line: whitespace or a control
+ * character there is a mistake (a pasted line break), and it is not quoted.
+ */
+function checkUsername(input, username, where = '') {
+    if (username === '' || /[\s\p{Cc}]/u.test(username) || username.length > 256) {
+        throw (0,action_error/* invalidInput */.a)(input, `${where}has a user name that is empty, too long or has a space or a line break in it`);
+    }
 }
 /** One login per distinct registry host of the images. */
 function planLogins(hosts, settings) {
@@ -62908,6 +63391,7 @@ function planLogins(hosts, settings) {
         if (!settings.username || !settings.password) {
             throw (0,action_error/* invalidInput */.a)(settings.username ? 'registry-password' : 'registry-username', "must be set together with its pair ('registry-username' and 'registry-password')");
         }
+        checkUsername('registry-username', settings.username);
         // A password is given to one registry only: sending a Docker Hub token to
         // another host would leak it.
         const open = plans.filter((plan) => plan.method === 'none');
@@ -62968,47 +63452,53 @@ function normalizeHost(host) {
 
 
 
+
+
 /**
  * Reads and checks every docker-publish input; secrets are masked first. Any
  * mistake is one invalid-input error, before a login or a build.
  */
 function readPublishInputs(env = process.env, now = new Date()) {
     const password = readInput('registry-password');
-    (0,mask/* maskSecret */.$)(password);
-    const registriesText = readInput('registries');
-    const registries = parseRegistries(registriesText);
-    registries.forEach((entry) => (0,mask/* maskSecret */.$)(entry.password ?? ''));
+    (0,mask/* maskSecret */.$l)(password);
+    const registries = parseRegistries(readInput('registries'), mask/* maskSecret */.$l);
+    // Each line of `secrets` too, before it is parsed: a multi-line value pasted
+    // there (a key) is lines that are not ID=VALUE.
+    (0,mask/* maskSecret */.$l)(readInput('secrets'));
     const secrets = readKeyValues('secrets');
-    Object.values(secrets).forEach(mask/* maskSecret */.$);
+    Object.values(secrets).forEach(mask/* maskSecret */.$l);
     const imageLines = readList('images');
     if (!imageLines.length)
         throw (0,action_error/* invalidInput */.a)('images', 'is empty; give one image name per line, e.g. ghcr.io/org/app');
     const images = imageLines.map((line) => parseImageName(line, 'images'));
-    const context = gitContext(env, now);
-    const computed = computeTags(parseTagRules(readInput('tags')), parseFlavor(readInput('flavor')), context);
-    const labels = ociLabels(context, computed.version, readKeyValues('labels'));
+    const git = gitContext(env, now);
+    const computed = computeTags(parseTagRules(readInput('tags')), parseFlavor(readInput('flavor')), git);
+    const labels = ociLabels(git, computed.version, readKeyValues('labels'));
+    const context = readPath('context', 'directory', '.');
+    const build = {
+        context,
+        file: dockerfile(context),
+        target: readString('target'),
+        buildArgs: readKeyValues('build-args'),
+        platforms: readList('platforms').flatMap((line) => line
+            .split(',')
+            .map((p) => p.trim())
+            .filter(Boolean)),
+        cacheFrom: readList('cache-from'),
+        cacheTo: readList('cache-to'),
+        provenance: readString('provenance'),
+        push: readBoolean('push', true),
+        load: readBoolean('load', false),
+        noCache: readBoolean('no-cache', false),
+        pull: readBoolean('pull', false),
+    };
+    (0,build_command/* checkBuildInputs */.ay)(build, { labels, secretIds: Object.keys(secrets) });
     const settings = {
         images,
         tags: computed.tags,
         labels,
         logins: planLogins(images.map((image) => image.registry), { registries, username: readString('registry-username'), password }),
-        build: {
-            context: readString('context', '.'),
-            file: readString('file'),
-            target: readString('target'),
-            buildArgs: readKeyValues('build-args'),
-            platforms: readList('platforms').flatMap((line) => line
-                .split(',')
-                .map((p) => p.trim())
-                .filter(Boolean)),
-            cacheFrom: readList('cache-from'),
-            cacheTo: readList('cache-to'),
-            provenance: readString('provenance'),
-            push: readBoolean('push', true),
-            load: readBoolean('load', false),
-            noCache: readBoolean('no-cache', false),
-            pull: readBoolean('pull', false),
-        },
+        build,
         secrets,
         ifTagExists: readChoice('if-tag-exists', ['overwrite', 'skip', 'fail'], 'overwrite'),
         ecr: {
@@ -63025,6 +63515,28 @@ function readPublishInputs(env = process.env, now = new Date()) {
         },
     };
     return { settings, version: computed.version, warnings: computed.warnings };
+}
+/**
+ * The `file` input, inside the repository; unset, the context's Dockerfile,
+ * which must be there too (and not a link out of the repository: a build
+ * error quotes the Dockerfile's lines). '' leaves docker's default.
+ */
+function dockerfile(context) {
+    const given = readInput('file');
+    if (given)
+        return resolvePathInput('file', given, 'file');
+    const relative = external_node_path_default().relative(repositoryRoot().dir, context) || '.';
+    for (const name of ['Dockerfile', 'dockerfile']) {
+        try {
+            resolvePathInput('file', external_node_path_default().join(relative, name), 'file');
+            return '';
+        }
+        catch (error) {
+            if (!(error instanceof action_error/* ActionError */.l) || !/does not exist/.test(error.message))
+                throw error;
+        }
+    }
+    throw (0,action_error/* invalidInput */.a)('file', `is unset, and the context '${readInput('context') || '.'}' has no Dockerfile: add one, or set file to the Dockerfile's path.`);
 }
 function gitContext(env, now) {
     const run = readRunContext(env);
@@ -63115,7 +63627,7 @@ function renderPublishSummary({ version, labels, result }) {
 
 /***/ }),
 
-/***/ 934:
+/***/ 2728:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -63486,74 +63998,8 @@ class SecretFiles {
     }
 }
 
-;// CONCATENATED MODULE: ../../packages/shared/src/docker/build-command.ts
-
-/**
- * Whether the image is pushed by buildx itself rather than by `docker push`
- * per reference: a multi-platform image cannot be loaded into the engine, and
- * provenance attestations exist only in what buildx pushes.
- */
-function pushedByBuildx(options, builder) {
-    return builder === 'buildx' && options.push && (options.platforms.length > 1 || provenanceRequested(options));
-}
-function provenanceRequested(options) {
-    return options.provenance !== '' && options.provenance !== 'false';
-}
-/** The arguments after `docker`; throws for an option the builder cannot honour, before anything runs. */
-function buildCommand(options, builder, files) {
-    if (builder === 'classic')
-        refuseBuildKitOnly(options);
-    if (builder === 'buildx' && options.load && options.platforms.length > 1) {
-        throw (0,action_error/* invalidInput */.a)('load', 'cannot load a multi-platform image into the Docker engine; set one platform or load: false');
-    }
-    const args = builder === 'buildx' ? ['buildx', 'build'] : ['build'];
-    if (options.file)
-        args.push('--file', options.file);
-    if (options.target)
-        args.push('--target', options.target);
-    for (const [name, value] of Object.entries(options.buildArgs))
-        args.push('--build-arg', `${name}=${value}`);
-    for (const [name, value] of Object.entries(options.labels))
-        args.push('--label', `${name}=${value}`);
-    for (const tag of options.tags)
-        args.push('--tag', tag);
-    if (options.platforms.length)
-        args.push('--platform', options.platforms.join(','));
-    for (const source of options.cacheFrom)
-        args.push('--cache-from', source);
-    for (const target of options.cacheTo)
-        args.push('--cache-to', target);
-    if (options.noCache)
-        args.push('--no-cache');
-    if (options.pull)
-        args.push('--pull');
-    args.push('--iidfile', files.iidFile);
-    if (builder === 'buildx') {
-        for (const [id, file] of Object.entries(options.secretFiles))
-            args.push('--secret', `id=${id},src=${file}`);
-        if (options.provenance)
-            args.push(`--provenance=${options.provenance}`);
-        args.push('--metadata-file', files.metadataFile);
-        if (pushedByBuildx(options, builder))
-            args.push('--push');
-        else
-            args.push('--load');
-    }
-    args.push(options.context);
-    return args;
-}
-function refuseBuildKitOnly(options) {
-    const needsBuildx = (input, what) => (0,action_error/* invalidInput */.a)(input, `${what} needs BuildKit, and docker buildx is not installed on this runner; install it (docker/setup-buildx-action) or remove '${input}'`);
-    if (options.platforms.length > 1)
-        throw needsBuildx('platforms', 'building for several platforms');
-    if (options.cacheTo.length)
-        throw needsBuildx('cache-to', 'exporting a build cache');
-    if (Object.keys(options.secretFiles).length)
-        throw needsBuildx('secrets', 'mounting build secrets');
-    if (provenanceRequested(options))
-        throw needsBuildx('provenance', 'a provenance attestation');
-}
-
+// EXTERNAL MODULE: ../../packages/shared/src/docker/build-command.ts
+var build_command = __nccwpck_require__(6782);
 // EXTERNAL MODULE: ../../packages/shared/src/docker/docker-cli.ts + 1 modules
 var docker_cli = __nccwpck_require__(3691);
 ;// CONCATENATED MODULE: ../../packages/shared/src/docker/push-errors.ts
@@ -63609,18 +64055,17 @@ async function publish(settings, deps) {
     const metadataFile = external_node_path_default().join(deps.workDir, 'build-metadata.json');
     const files = new SecretFiles(deps.workDir);
     try {
-        const secretFiles = {};
-        for (const [id, value] of Object.entries(settings.secrets)) {
-            secretFiles[id] = await files.write('build-secret', '', value);
-        }
         const build = {
             ...settings.build,
             tags: references.map((r) => r.reference),
             labels: settings.labels,
-            secretFiles,
+            secretFiles: Object.fromEntries(Object.keys(settings.secrets).map((id) => [id, ''])),
         };
-        // Refuses options the builder cannot honour before any login or build.
-        buildCommand(build, builder, { iidFile, metadataFile });
+        // Refuses options the builder cannot honour before any login, build or secret file.
+        (0,build_command/* buildCommand */.Oe)(build, builder, { iidFile, metadataFile });
+        for (const [id, value] of Object.entries(settings.secrets)) {
+            build.secretFiles[id] = await files.write('build-secret', '', value);
+        }
         const ecrPlans = new Map();
         if (settings.build.push) {
             await deps.group('Registry login', () => loginAll(settings.logins, deps, ecrPlans));
@@ -63646,8 +64091,8 @@ async function publish(settings, deps) {
             return result;
         }
         const buildOptions = { ...build, tags: (settings.build.push ? toPush : references).map((r) => r.reference) };
-        const args = buildCommand(buildOptions, builder, { iidFile, metadataFile });
-        const viaBuildx = pushedByBuildx(buildOptions, builder);
+        const args = (0,build_command/* buildCommand */.Oe)(buildOptions, builder, { iidFile, metadataFile });
+        const viaBuildx = (0,build_command/* pushedByBuildx */.Ro)(buildOptions, builder);
         const started = Date.now();
         let attempts = 1;
         await deps.group(`Building with ${builder === 'buildx' ? 'BuildKit (buildx)' : 'the classic builder'}`, () => 
@@ -66672,11 +67117,11 @@ __webpack_unused_export__ = errors.YAMLError;
 __webpack_unused_export__ = errors.YAMLParseError;
 __webpack_unused_export__ = errors.YAMLWarning;
 __webpack_unused_export__ = Alias.Alias;
-__webpack_unused_export__ = identity.isAlias;
+exports.Vj = identity.isAlias;
 __webpack_unused_export__ = identity.isCollection;
 __webpack_unused_export__ = identity.isDocument;
 __webpack_unused_export__ = identity.isMap;
-__webpack_unused_export__ = identity.isNode;
+exports.Ll = identity.isNode;
 __webpack_unused_export__ = identity.isPair;
 __webpack_unused_export__ = identity.isScalar;
 __webpack_unused_export__ = identity.isSeq;
@@ -66686,13 +67131,13 @@ __webpack_unused_export__ = YAMLMap.YAMLMap;
 __webpack_unused_export__ = YAMLSeq.YAMLSeq;
 __webpack_unused_export__ = cst;
 __webpack_unused_export__ = lexer.Lexer;
-__webpack_unused_export__ = lineCounter.LineCounter;
+exports.HN = lineCounter.LineCounter;
 __webpack_unused_export__ = parser.Parser;
-exports.qg = publicApi.parse;
+__webpack_unused_export__ = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
-__webpack_unused_export__ = publicApi.parseDocument;
+exports.Tp = publicApi.parseDocument;
 __webpack_unused_export__ = publicApi.stringify;
-__webpack_unused_export__ = visit.visit;
+exports.YR = visit.visit;
 __webpack_unused_export__ = visit.visitAsync;
 
 

@@ -67395,7 +67395,7 @@ module.exports = {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5926);
 /* harmony import */ var _iac_actions_shared_action_action_error_ts__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2935);
-/* harmony import */ var _iac_actions_shared_action_inputs_ts__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5491);
+/* harmony import */ var _iac_actions_shared_action_inputs_ts__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7239);
 /* harmony import */ var _iac_actions_shared_action_mask_ts__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3186);
 /* harmony import */ var _iac_actions_shared_action_outputs_ts__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7098);
 /* harmony import */ var _iac_actions_shared_action_run_ts__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2233);
@@ -67403,7 +67403,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _iac_actions_shared_http_probe_ts__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8864);
 /* harmony import */ var _iac_actions_shared_http_probe_spec_ts__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(981);
 /* harmony import */ var _iac_actions_shared_http_smoke_report_ts__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(9758);
-/* harmony import */ var _iac_actions_shared_http_smoke_test_ts__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(4158);
+/* harmony import */ var _iac_actions_shared_http_smoke_test_ts__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(3286);
 
 
 
@@ -67416,26 +67416,28 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 async function main() {
+    // Secrets first: URL credentials and header values are masked as each input
+    // is read, before any validation, whose messages may quote a URL. The YAML
+    // readers' own errors quote nothing.
+    const urls = (0,_iac_actions_shared_action_inputs_ts__WEBPACK_IMPORTED_MODULE_2__/* .readList */ .LD)('urls');
+    (0,_iac_actions_shared_http_probe_spec_ts__WEBPACK_IMPORTED_MODULE_8__/* .probeSecrets */ ._R)(urls, undefined, undefined).forEach(_iac_actions_shared_action_mask_ts__WEBPACK_IMPORTED_MODULE_3__/* .maskSecret */ .$l);
     const headers = (0,_iac_actions_shared_action_inputs_ts__WEBPACK_IMPORTED_MODULE_2__/* .readMap */ .l8)('headers');
-    Object.values(headers).forEach((value) => (0,_iac_actions_shared_action_mask_ts__WEBPACK_IMPORTED_MODULE_3__/* .maskSecret */ .$)(String(value)));
+    (0,_iac_actions_shared_http_probe_spec_ts__WEBPACK_IMPORTED_MODULE_8__/* .probeSecrets */ ._R)([], undefined, headers).forEach(_iac_actions_shared_action_mask_ts__WEBPACK_IMPORTED_MODULE_3__/* .maskSecret */ .$l);
     const checks = (0,_iac_actions_shared_action_inputs_ts__WEBPACK_IMPORTED_MODULE_2__/* .readYaml */ .gM)('checks');
-    const specs = (0,_iac_actions_shared_http_probe_spec_ts__WEBPACK_IMPORTED_MODULE_8__/* .buildProbeSpecs */ .p)((0,_iac_actions_shared_action_inputs_ts__WEBPACK_IMPORTED_MODULE_2__/* .readList */ .LD)('urls'), checks, {
+    (0,_iac_actions_shared_http_probe_spec_ts__WEBPACK_IMPORTED_MODULE_8__/* .probeSecrets */ ._R)([], checks, undefined).forEach(_iac_actions_shared_action_mask_ts__WEBPACK_IMPORTED_MODULE_3__/* .maskSecret */ .$l);
+    const specs = (0,_iac_actions_shared_http_probe_spec_ts__WEBPACK_IMPORTED_MODULE_8__/* .buildProbeSpecs */ .pk)(urls, checks, {
         expectStatus: (0,_iac_actions_shared_action_inputs_ts__WEBPACK_IMPORTED_MODULE_2__/* .readString */ .E3)('expect-status', '200-399'),
         expectBody: (0,_iac_actions_shared_action_inputs_ts__WEBPACK_IMPORTED_MODULE_2__/* .readString */ .E3)('expect-body'),
         maxLatency: (0,_iac_actions_shared_action_inputs_ts__WEBPACK_IMPORTED_MODULE_2__/* .readString */ .E3)('max-latency'),
         headers,
     });
-    for (const spec of specs) {
-        Object.values(spec.headers).forEach(_iac_actions_shared_action_mask_ts__WEBPACK_IMPORTED_MODULE_3__/* .maskSecret */ .$);
-        (0,_iac_actions_shared_action_mask_ts__WEBPACK_IMPORTED_MODULE_3__/* .maskSecret */ .$)(new URL(spec.url).password);
-    }
     const options = {
         timeoutMs: (0,_iac_actions_shared_action_inputs_ts__WEBPACK_IMPORTED_MODULE_2__/* .readDuration */ .$7)('timeout', '10s'),
-        maxAttempts: (0,_iac_actions_shared_action_inputs_ts__WEBPACK_IMPORTED_MODULE_2__/* .readInteger */ .JI)('max-attempts', 10, { min: 1 }),
+        maxAttempts: (0,_iac_actions_shared_action_inputs_ts__WEBPACK_IMPORTED_MODULE_2__/* .readInteger */ .JI)('max-attempts', 10, { min: 1, max: 1000 }),
         retryDelayMs: (0,_iac_actions_shared_action_inputs_ts__WEBPACK_IMPORTED_MODULE_2__/* .readDuration */ .$7)('retry-delay', '2s'),
         maxRetryDelayMs: (0,_iac_actions_shared_action_inputs_ts__WEBPACK_IMPORTED_MODULE_2__/* .readDuration */ .$7)('max-retry-delay', '30s'),
         deadlineMs: (0,_iac_actions_shared_action_inputs_ts__WEBPACK_IMPORTED_MODULE_2__/* .readDuration */ .$7)('deadline', '5m'),
-        concurrency: (0,_iac_actions_shared_action_inputs_ts__WEBPACK_IMPORTED_MODULE_2__/* .readInteger */ .JI)('concurrency', 8, { min: 1 }),
+        concurrency: (0,_iac_actions_shared_action_inputs_ts__WEBPACK_IMPORTED_MODULE_2__/* .readInteger */ .JI)('concurrency', 8, { min: 1, max: 100 }),
     };
     const client = await (0,_iac_actions_shared_http_probe_ts__WEBPACK_IMPORTED_MODULE_7__/* .createProbeClient */ .U)({
         followRedirects: (0,_iac_actions_shared_action_inputs_ts__WEBPACK_IMPORTED_MODULE_2__/* .readBoolean */ .Vf)('follow-redirects', true),
@@ -67492,24 +67494,40 @@ function invalidInput(name, problem) {
 
 /***/ }),
 
-/***/ 5491:
+/***/ 7239:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $7: () => (/* binding */ readDuration),
-/* harmony export */   E3: () => (/* binding */ readString),
-/* harmony export */   JI: () => (/* binding */ readInteger),
-/* harmony export */   LD: () => (/* binding */ readList),
-/* harmony export */   Vf: () => (/* binding */ readBoolean),
-/* harmony export */   gM: () => (/* binding */ readYaml),
-/* harmony export */   l8: () => (/* binding */ readMap)
-/* harmony export */ });
-/* unused harmony exports readInput, readRequired, readSecret, parseBoolean, parseDurationInput, parseInteger, readChoice, parseList, parseYamlInput, parseMapInput, readKeyValues, parseKeyValues */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5926);
-/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3483);
-/* harmony import */ var _action_error_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2935);
-/* harmony import */ var _util_duration_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1648);
-/* harmony import */ var _mask_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3186);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Vf: () => (/* binding */ readBoolean),
+  $7: () => (/* binding */ readDuration),
+  JI: () => (/* binding */ readInteger),
+  LD: () => (/* binding */ readList),
+  l8: () => (/* binding */ readMap),
+  E3: () => (/* binding */ readString),
+  gM: () => (/* binding */ readYaml)
+});
+
+// UNUSED EXPORTS: parseBoolean, parseDurationInput, parseInteger, parseKeyValues, parseList, parseMapInput, parseYamlInput, readChoice, readInput, readKeyValues, readPath, readRequired, readSecret, repositoryRoot, resolvePathInput, runnerTempRoot
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ../../node_modules/@actions/core/lib/core.js + 20 modules
+var lib_core = __nccwpck_require__(5926);
+// EXTERNAL MODULE: ../../node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(3483);
+// EXTERNAL MODULE: ../../packages/shared/src/action/action-error.ts
+var action_error = __nccwpck_require__(2935);
+// EXTERNAL MODULE: ../../packages/shared/src/util/duration.ts
+var duration = __nccwpck_require__(1648);
+// EXTERNAL MODULE: ../../packages/shared/src/action/mask.ts
+var mask = __nccwpck_require__(3186);
+;// CONCATENATED MODULE: ../../packages/shared/src/action/inputs.ts
+
+
 
 
 
@@ -67520,7 +67538,7 @@ function invalidInput(name, problem) {
 // text of `INPUT_<NAME>` as the runner sets it; an empty input is unset.
 /** The raw value of an input, trimmed; '' when unset. */
 function readInput(name) {
-    return _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name);
+    return lib_core/* getInput */.V4(name);
 }
 function readString(name, fallback = '') {
     return readInput(name) || fallback;
@@ -67547,16 +67565,16 @@ function parseBoolean(name, text, fallback) {
         return true;
     if (/^(false|no|off)$/i.test(text))
         return false;
-    throw (0,_action_error_js__WEBPACK_IMPORTED_MODULE_2__/* .invalidInput */ .a)(name, `must be true or false (got '${text}').`);
+    throw (0,action_error/* invalidInput */.a)(name, `must be true or false (got '${text}').`);
 }
 /** A duration in milliseconds: `500ms`, `30s`, `5m`, `1h30m`, `7d`; a bare number is seconds. */
 function readDuration(name, fallback) {
     return parseDurationInput(name, readInput(name) || fallback);
 }
 function parseDurationInput(name, text) {
-    const ms = (0,_util_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .parseDuration */ .E)(text);
+    const ms = (0,duration/* parseDuration */.E)(text);
     if (ms === undefined || ms <= 0) {
-        throw (0,_action_error_js__WEBPACK_IMPORTED_MODULE_2__/* .invalidInput */ .a)(name, `must be a positive duration such as 500ms, 30s, 5m or 1h (got '${text}').`);
+        throw (0,action_error/* invalidInput */.a)(name, `must be a positive duration such as 500ms, 30s, 5m or 1h (got '${text}').`);
     }
     return ms;
 }
@@ -67572,7 +67590,7 @@ function parseInteger(name, text, fallback, range = {}) {
         const hasMin = min !== Number.MIN_SAFE_INTEGER;
         const hasMax = max !== Number.MAX_SAFE_INTEGER;
         const bounds = hasMin && hasMax ? ` from ${min} to ${max}` : hasMin ? ` of ${min} or more` : hasMax ? ` of at most ${max}` : '';
-        throw (0,_action_error_js__WEBPACK_IMPORTED_MODULE_2__/* .invalidInput */ .a)(name, `must be a whole number${bounds} (got '${text}').`);
+        throw (0,action_error/* invalidInput */.a)(name, `must be a whole number${bounds} (got '${text}').`);
     }
     return value;
 }
@@ -67602,13 +67620,32 @@ function readYaml(name) {
 function parseYamlInput(name, text) {
     if (!text)
         return undefined;
-    try {
-        return (0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .parse */ .qg)(text, { prettyErrors: true, uniqueKeys: true });
-    }
-    catch (error) {
-        const detail = error.message.split('\n')[0];
-        throw (0,_action_error_js__WEBPACK_IMPORTED_MODULE_2__/* .invalidInput */ .a)(name, `is not valid YAML or JSON: ${detail}`);
-    }
+    // The parser's own messages quote the text, and a value that starts with `*`
+    // or `!` (an alias, a tag) ends up in them: inputs hold passwords. Problems
+    // are told by kind and position only.
+    const lines = new dist/* LineCounter */.HN();
+    const doc = (0,dist/* parseDocument */.Tp)(text, { uniqueKeys: true, prettyErrors: false, logLevel: 'silent', lineCounter: lines });
+    const at = (offset) => {
+        const { line, col } = lines.linePos(offset ?? 0);
+        return `line ${line}, column ${col}`;
+    };
+    const [error] = doc.errors;
+    // The part of a message before a colon names the problem; what follows quotes the text.
+    if (error)
+        throw (0,action_error/* invalidInput */.a)(name, `is not valid YAML or JSON: ${error.message.split(':')[0]} at ${at(error.pos[0])}`);
+    let problem;
+    (0,dist/* visit */.YR)(doc, (_, node) => {
+        if ((0,dist/* isAlias */.Vj)(node)) {
+            problem = `${at(node.range?.[0])} starts with \`*\`, which YAML reads as an alias: quote the value ('*…')`;
+        }
+        else if ((0,dist/* isNode */.Ll)(node) && node.tag && !node.tag.startsWith('tag:yaml.org,2002:')) {
+            problem = `${at(node.range?.[0])} starts with \`!\`, which YAML reads as a tag: quote the value ('!…')`;
+        }
+        return problem ? dist/* visit */.YR.BREAK : undefined;
+    });
+    if (problem)
+        throw (0,action_error/* invalidInput */.a)(name, `is not valid here: ${problem}.`);
+    return doc.toJS();
 }
 /** A YAML/JSON mapping of string keys; `{}` when unset. */
 function readMap(name) {
@@ -67619,7 +67656,7 @@ function parseMapInput(name, text) {
     if (value === undefined || value === null)
         return {};
     if (typeof value !== 'object' || Array.isArray(value)) {
-        throw (0,_action_error_js__WEBPACK_IMPORTED_MODULE_2__/* .invalidInput */ .a)(name, 'must be a mapping of keys to values, e.g. `key: value` on each line.');
+        throw (0,action_error/* invalidInput */.a)(name, 'must be a mapping of keys to values, e.g. `key: value` on each line.');
     }
     return value;
 }
@@ -67642,6 +67679,64 @@ function parseKeyValues(name, text) {
     });
     return pairs;
 }
+/** The checkout (`GITHUB_WORKSPACE`), where path inputs are relative to and must stay. */
+function repositoryRoot() {
+    return { dir: process.env.GITHUB_WORKSPACE || process.cwd(), label: 'the repository (GITHUB_WORKSPACE)' };
+}
+/** The runner's temp dir, where a step may put files for a later one. */
+function runnerTempRoot() {
+    return { dir: process.env.RUNNER_TEMP || path.join(repositoryRoot().dir, '..'), label: 'RUNNER_TEMP' };
+}
+/**
+ * A path input, resolved against the first root, that must exist as a
+ * `kind` and stay inside one of the roots — symbolic links followed, so that
+ * a link in the checkout cannot lead out of it. `../../etc`, `/etc` and a
+ * missing path are one clear error naming the input.
+ */
+function resolvePathInput(name, text, kind, roots = [repositoryRoot()]) {
+    const [first] = roots;
+    if (!first)
+        throw new Error('resolvePathInput needs a root');
+    if (/[\0\r\n]/.test(text))
+        throw invalidInput(name, 'must be one path on one line.');
+    const resolved = path.resolve(first.dir, text);
+    const inside = (file, dir) => {
+        const relative = path.relative(dir, file);
+        return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+    };
+    const where = roots.map((r) => r.label).join(' or ');
+    if (!roots.some((root) => inside(resolved, path.resolve(root.dir)))) {
+        throw invalidInput(name, `is '${text}', which is outside ${where}: give a path inside it.`);
+    }
+    let real;
+    try {
+        real = realpathSync(resolved);
+    }
+    catch {
+        throw invalidInput(name, `is '${text}', which does not exist in ${where}: check the path, or the step that creates it.`);
+    }
+    if (!roots.some((root) => inside(real, realpathOrSelf(root.dir)))) {
+        throw invalidInput(name, `is '${text}', a link that leads outside ${where}: give a path inside it.`);
+    }
+    const isDirectory = statSync(real).isDirectory();
+    if (isDirectory !== (kind === 'directory')) {
+        throw invalidInput(name, `is '${text}', which is a ${isDirectory ? 'directory' : 'file'}, not a ${kind}.`);
+    }
+    return resolved;
+}
+function realpathOrSelf(dir) {
+    try {
+        return realpathSync(dir);
+    }
+    catch {
+        return path.resolve(dir);
+    }
+}
+/** A path input inside the repository (see resolvePathInput); the fallback when unset. */
+function readPath(name, kind, fallback = '', roots) {
+    const text = readInput(name) || fallback;
+    return text ? resolvePathInput(name, text, kind, roots) : '';
+}
 
 
 /***/ }),
@@ -67650,15 +67745,27 @@ function parseKeyValues(name, text) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $: () => (/* binding */ maskSecret)
+/* harmony export */   $l: () => (/* binding */ maskSecret),
+/* harmony export */   E$: () => (/* binding */ redact),
+/* harmony export */   vb: () => (/* binding */ MIN_SECRET_LENGTH)
 /* harmony export */ });
+/* unused harmony exports registeredSecrets, redactValues, secretForms, textMasker */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5926);
 
+// The suite's one masking function. A secret is registered once, with
+// maskSecret: the runner then masks it in the log, and `redact` masks it in
+// every text the runner does not see — the job summary, comments, issues,
+// webhooks, artifacts, error messages — in every form it may take there: each
+// of its lines, JSON- and URL-escaped, and base64-encoded at each of the three
+// byte alignments (so that `base64("user:" + secret)` is caught too).
+/** Shorter needles would mask ordinary text: a secret's forms shorter than this are not searched. */
+const MIN_SECRET_LENGTH = 4;
+const registered = new Set();
+let redactor;
 /**
- * Registers a secret with the runner's mask: the whole value and each line of
- * it, because the runner masks line by line and a multi-line value (a key, a
- * certificate) would otherwise show through. Call it before the value can
- * reach a log.
+ * Registers a secret with the runner's mask — the whole value and each line
+ * of it, because the runner masks line by line — and with `redact`. Call it
+ * before the value can reach a log, a parser's message or any text that leaves.
  */
 function maskSecret(value) {
     if (!value.trim())
@@ -67666,9 +67773,133 @@ function maskSecret(value) {
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(value);
     for (const line of value.split(/\r?\n/)) {
         const trimmed = line.trim();
-        if (trimmed && trimmed !== value.trim())
+        // A line of a character or two (`}` of a JSON key) would star out every word that holds it.
+        if (trimmed.length >= MIN_SECRET_LENGTH && trimmed !== value.trim())
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(trimmed);
     }
+    if (!registered.has(value)) {
+        registered.add(value);
+        redactor = undefined;
+    }
+}
+/** Every secret registered in this step, for checks that need the values themselves. */
+function registeredSecrets() {
+    return [...registered];
+}
+/** Replaces every registered secret (and `extra` ones), in any of its forms, with `***`. */
+function redact(text, extra = []) {
+    if (extra.length)
+        return textMasker([...registered, ...extra], '***')(text);
+    redactor ??= textMasker([...registered], '***');
+    return redactor(text);
+}
+/** Values of JSON-like data, redacted: strings anywhere in it. */
+function redactValues(value) {
+    if (typeof value === 'string')
+        return redact(value);
+    if (Array.isArray(value))
+        return value.map(redactValues);
+    if (value && typeof value === 'object') {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValues(v)]));
+    }
+    return value;
+}
+/**
+ * The forms a secret takes in a text: itself, each of its lines, JSON/HCL
+ * string escaping, URL escaping (`encodeURIComponent`, and RFC 3986's stricter
+ * form), and base64. Base64 of a longer text holding the secret (`user:pw`)
+ * contains, for one of the three byte alignments, the encoding of the
+ * secret's whole 3-byte groups from that alignment: those cores are needles,
+ * as are the padded encodings the runner itself masks.
+ */
+function secretForms(secret) {
+    const forms = new Set();
+    const lines = /[\r\n]/.test(secret) ? secret.split(/\r?\n|\r/).map((l) => l.trim()) : [];
+    for (const value of [secret, ...lines]) {
+        if (value.length < MIN_SECRET_LENGTH)
+            continue;
+        forms.add(value);
+        forms.add(JSON.stringify(value).slice(1, -1));
+        // encodeURIComponent; RFC 3986's stricter form (.NET's EscapeDataString, Go's
+        // url.PathEscape); and each with a space as `+` (forms, Go's url.QueryEscape).
+        const uri = encodeURIComponent(value);
+        const strict = uri.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+        for (const form of [uri, strict]) {
+            forms.add(form);
+            forms.add(form.replace(/%20/g, '+'));
+        }
+        const bytes = Buffer.from(value, 'utf8');
+        for (let skip = 0; skip < 3 && skip < bytes.length; skip++) {
+            const from = bytes.subarray(skip);
+            if (from.length >= 3)
+                forms.add(from.toString('base64'));
+            // The whole groups; a core of one group (4 characters) would match ordinary base64 by chance.
+            const whole = from.subarray(0, from.length - (from.length % 3));
+            if (whole.length >= 6) {
+                forms.add(whole.toString('base64'));
+                forms.add(whole.toString('base64url'));
+            }
+        }
+    }
+    return [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH);
+}
+/**
+ * A function replacing every form of the secrets in a text, longest match
+ * first, in one left-to-right scan whatever the number of secrets (a regular
+ * expression alternation, or one pass per secret, is quadratic on a large plan
+ * text with thousands of secrets).
+ */
+function textMasker(secrets, placeholder) {
+    const needles = new Set();
+    for (const secret of secrets)
+        for (const form of secretForms(secret))
+            needles.add(form);
+    const buckets = new Map();
+    for (const needle of needles) {
+        const key = needle.slice(0, MIN_SECRET_LENGTH);
+        const bucket = buckets.get(key);
+        if (bucket)
+            bucket.push(needle);
+        else
+            buckets.set(key, [needle]);
+    }
+    if (buckets.size === 0)
+        return (text) => text;
+    for (const bucket of buckets.values())
+        bucket.sort((a, b) => b.length - a.length);
+    // A cheap first look at two characters skips most positions without a lookup.
+    const firstTwo = new Uint8Array(1 << 16);
+    for (const key of buckets.keys())
+        firstTwo[(key.charCodeAt(0) * 31 + key.charCodeAt(1)) & 0xffff] = 1;
+    return (text) => {
+        let out = '';
+        let copiedUpTo = 0;
+        let i = 0;
+        const last = text.length - MIN_SECRET_LENGTH;
+        while (i <= last) {
+            let matched = 0;
+            if (firstTwo[(text.charCodeAt(i) * 31 + text.charCodeAt(i + 1)) & 0xffff]) {
+                const bucket = buckets.get(text.slice(i, i + MIN_SECRET_LENGTH));
+                if (bucket) {
+                    for (const needle of bucket) {
+                        if (text.startsWith(needle, i)) {
+                            matched = needle.length;
+                            break;
+                        }
+                    }
+                }
+            }
+            if (matched) {
+                out += text.slice(copiedUpTo, i) + placeholder;
+                i += matched;
+                copiedUpTo = i;
+            }
+            else {
+                i++;
+            }
+        }
+        return copiedUpTo === 0 ? text : out + text.slice(copiedUpTo);
+    };
 }
 
 
@@ -67681,13 +67912,19 @@ function maskSecret(value) {
 /* harmony export */   n: () => (/* binding */ setOutputs)
 /* harmony export */ });
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5926);
+/* harmony import */ var _mask_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3186);
 
-/** Sets outputs; arrays and objects become JSON, booleans `true`/`false`. */
+
+/**
+ * Sets outputs; arrays and objects become JSON, booleans `true`/`false`.
+ * Registered secrets are masked: an output is read by later steps, job
+ * outputs and other workflows, where the runner's mask does not follow it.
+ */
 function setOutputs(outputs) {
     for (const [name, value] of Object.entries(outputs)) {
         if (value === undefined)
             continue;
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(name, typeof value === 'object' ? JSON.stringify(value) : String(value));
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(name, (0,_mask_js__WEBPACK_IMPORTED_MODULE_1__/* .redact */ .E$)(typeof value === 'object' ? JSON.stringify(value) : String(value)));
     }
 }
 
@@ -67702,7 +67939,9 @@ function setOutputs(outputs) {
 /* harmony export */ });
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5926);
 /* harmony import */ var _action_error_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2935);
-/* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6720);
+/* harmony import */ var _mask_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3186);
+/* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6720);
+
 
 
 
@@ -67732,20 +67971,23 @@ async function run(entry) {
 async function reportFailure(name, isPost, error) {
     const step = isPost ? `${name} (cleanup)` : name;
     if (error instanceof _action_error_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .l) {
+        // A message may quote a tool's output, which quotes values: the runner
+        // masks the log, not the summary, and not every encoding.
+        const message = (0,_mask_js__WEBPACK_IMPORTED_MODULE_2__/* .redact */ .E$)(error.message);
         if (!isPost)
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('failure-reason', error.reason);
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(error.message);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(message);
         // A multi-line message (a tool's error output) goes in a block of its own.
-        const [first, ...rest] = error.message.split('\n');
+        const [first, ...rest] = message.split('\n');
         const detail = rest.join('\n').trim() ? `\n\n\`\`\`\n${rest.join('\n').trim()}\n\`\`\`` : '';
-        await (0,_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .appendSummary */ .fe)(`**❌ ${step} failed:** ${first} (\`${error.reason}\`)${detail}\n`);
+        await (0,_summary_js__WEBPACK_IMPORTED_MODULE_3__/* .appendSummary */ .fe)(`**❌ ${step} failed:** ${first} (\`${error.reason}\`)${detail}\n`);
         return;
     }
-    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    const text = (0,_mask_js__WEBPACK_IMPORTED_MODULE_2__/* .redact */ .E$)(error instanceof Error ? (error.stack ?? error.message) : String(error));
     if (!isPost)
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('failure-reason', 'internal-error');
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`${step} hit an unexpected error; please report it.\n${text}`);
-    await (0,_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .appendSummary */ .fe)(`### ❌ ${step} hit an unexpected error\n\n\`\`\`\n${text}\n\`\`\`\n`);
+    await (0,_summary_js__WEBPACK_IMPORTED_MODULE_3__/* .appendSummary */ .fe)(`### ❌ ${step} hit an unexpected error\n\n\`\`\`\n${text}\n\`\`\`\n`);
 }
 
 
@@ -67760,6 +68002,8 @@ async function reportFailure(name, isPost, error) {
 /* harmony export */ });
 /* unused harmony export tableCell */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5926);
+/* harmony import */ var _mask_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3186);
+
 
 /** Escapes text for a Markdown table cell: backslashes, pipes, newlines, HTML. */
 function tableCell(text) {
@@ -67776,11 +68020,11 @@ function markdownTable(headers, rows) {
     const line = (cells) => `| ${cells.map(tableCell).join(' | ')} |`;
     return [line(headers), `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map(line)].join('\n');
 }
-/** Appends Markdown to the job summary, when the runner provides one. */
+/** Appends Markdown to the job summary, when the runner provides one, every registered secret masked. */
 async function appendSummary(markdown) {
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(markdown, true).write();
+    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_mask_js__WEBPACK_IMPORTED_MODULE_1__/* .redact */ .E$)(markdown), true).write();
 }
 
 
@@ -67792,11 +68036,18 @@ async function appendSummary(markdown) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  p: () => (/* binding */ buildProbeSpecs)
+  pk: () => (/* binding */ buildProbeSpecs),
+  _R: () => (/* binding */ probeSecrets)
 });
 
+// UNUSED EXPORTS: MAX_HEADER_VALUE_LENGTH, MAX_URL_LENGTH
+
+// EXTERNAL MODULE: ../../node_modules/jsonpath-plus/dist/index-node-esm.js + 1 modules
+var index_node_esm = __nccwpck_require__(5256);
 // EXTERNAL MODULE: ../../packages/shared/src/action/action-error.ts
 var action_error = __nccwpck_require__(2935);
+// EXTERNAL MODULE: ../../packages/shared/src/action/mask.ts
+var mask = __nccwpck_require__(3186);
 // EXTERNAL MODULE: ../../packages/shared/src/util/duration.ts
 var duration = __nccwpck_require__(1648);
 ;// CONCATENATED MODULE: ../../packages/shared/src/http/status-range.ts
@@ -67822,12 +68073,56 @@ function parseStatusRange(text) {
     };
 }
 
+// EXTERNAL MODULE: ../../packages/shared/src/http/url-credentials.ts
+var url_credentials = __nccwpck_require__(6380);
 ;// CONCATENATED MODULE: ../../packages/shared/src/http/probe-spec.ts
+
+
+
 
 
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 const CHECK_KEYS = ['url', 'method', 'headers', 'body', 'expect-status', 'expect-body', 'expect-json', 'max-latency'];
+/** Longer URLs are refused by most servers and proxies (RFC 9110 asks for at least 8000 octets). */
+const MAX_URL_LENGTH = 8192;
+/** A header value longer than this is a mistake (servers refuse headers over 8–16 kB in all). */
+const MAX_HEADER_VALUE_LENGTH = 8192;
+/** RFC 9110's token: the characters a header name may have. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/**
+ * Every secret the probes carry — header values (of `headers` and of each
+ * check) and URL credentials — read leniently from the inputs as given, so
+ * that they can be masked before validation, whose messages may quote them.
+ */
+function probeSecrets(urls, checks, headers) {
+    const secrets = [];
+    const headerValues = (map) => {
+        if (typeof map !== 'object' || map === null || Array.isArray(map))
+            return;
+        for (const value of Object.values(map)) {
+            // A value of a few characters (`X-Retry: 3`) is no credential, and masked it would blank that character in the whole log.
+            if ((typeof value === 'string' || typeof value === 'number') &&
+                String(value).trim().length >= mask/* MIN_SECRET_LENGTH */.vb) {
+                secrets.push(String(value));
+            }
+        }
+    };
+    for (const url of urls)
+        secrets.push(...(0,url_credentials/* urlCredentials */.O)(url));
+    headerValues(headers);
+    if (Array.isArray(checks)) {
+        for (const check of checks) {
+            if (typeof check !== 'object' || check === null)
+                continue;
+            const { url, headers: checkHeaders } = check;
+            if (typeof url === 'string')
+                secrets.push(...(0,url_credentials/* urlCredentials */.O)(url));
+            headerValues(checkHeaders);
+        }
+    }
+    return secrets;
+}
 /**
  * Builds the probe list from the `urls` lines and the `checks` YAML list,
  * validating everything before anything is probed. Errors name the input and
@@ -67861,7 +68156,7 @@ function checkSpec(check, where, base) {
     const c = check;
     const unknown = Object.keys(c).filter((k) => !CHECK_KEYS.includes(k));
     if (unknown.length) {
-        throw (0,action_error/* invalidInput */.a)('checks', `has item ${where} with unknown key '${unknown[0]}'; allowed keys: ${CHECK_KEYS.join(', ')}.`);
+        throw (0,action_error/* invalidInput */.a)('checks', `has item ${where} with unknown key ${quoted(unknown[0])}; allowed keys: ${CHECK_KEYS.join(', ')}.`);
     }
     if (typeof c.url !== 'string')
         throw (0,action_error/* invalidInput */.a)('checks', `has item ${where} without a \`url:\`.`);
@@ -67870,6 +68165,13 @@ function checkSpec(check, where, base) {
         throw (0,action_error/* invalidInput */.a)('checks', `${where}.method must be one of ${METHODS.join(', ')}.`);
     if (c['expect-json'] !== undefined && (typeof c['expect-json'] !== 'object' || Array.isArray(c['expect-json']))) {
         throw (0,action_error/* invalidInput */.a)('checks', `${where}.expect-json must be a mapping of JSON path to expected value.`);
+    }
+    if (c['expect-json'] !== undefined) {
+        for (const path of Object.keys(c['expect-json'])) {
+            const problem = jsonPathProblem(path);
+            if (problem)
+                throw (0,action_error/* invalidInput */.a)('checks', `${where}.expect-json has the JSON path ${quoted(path)}, ${problem}.`);
+        }
     }
     const url = validUrl(`checks`, c.url, `${where}.url`);
     const headers = headerMap(`checks`, c.headers ?? {}, `${where}.headers`);
@@ -67894,6 +68196,14 @@ function checkSpec(check, where, base) {
     });
 }
 function validUrl(input, text, where = '') {
+    const place = where ? ` at ${where}` : '';
+    if (text.length > MAX_URL_LENGTH) {
+        throw (0,action_error/* invalidInput */.a)(input, `has a URL of ${text.length} characters${place}; the limit is ${MAX_URL_LENGTH}: probe a shorter URL.`);
+    }
+    // The URL parser drops tabs and line breaks and encodes spaces: the URL probed would not be the one written.
+    if (/[\s\p{Cc}]/u.test(text)) {
+        throw (0,action_error/* invalidInput */.a)(input, `has a URL with a space, a line break or a control character${place}: remove it.`);
+    }
     let url;
     try {
         url = new URL(text);
@@ -67901,9 +68211,8 @@ function validUrl(input, text, where = '') {
     catch {
         url = undefined;
     }
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-        const place = where ? ` at ${where}` : '';
-        throw (0,action_error/* invalidInput */.a)(input, `has '${text}'${place}, which is not an http(s) URL such as https://example.com/health.`);
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
+        throw (0,action_error/* invalidInput */.a)(input, `has '${(0,url_credentials/* withoutCredentials */.r)(text)}'${place}, which is not an http(s) URL such as https://example.com/health.`);
     }
     return text;
 }
@@ -67932,7 +68241,39 @@ function headerMap(input, value, where = input) {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
         throw (0,action_error/* invalidInput */.a)(input, `${place(input, where)}must be a mapping of header names to values.`);
     }
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
+    // Values are secrets (tokens): messages name the header, never quote its value.
+    return Object.fromEntries(Object.entries(value).map(([name, v]) => {
+        if (!HEADER_NAME.test(name)) {
+            throw (0,action_error/* invalidInput */.a)(input, `${place(input, where)}has the header name ${quoted(name)}, which is not a valid HTTP header name (letters, digits and !#$%&'*+.^_\`|~-).`);
+        }
+        if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+            throw (0,action_error/* invalidInput */.a)(input, `${place(input, where)}has a value for header '${name}' that is not text.`);
+        }
+        const text = String(v);
+        if (/(?!\t)\p{Cc}/u.test(text)) {
+            throw (0,action_error/* invalidInput */.a)(input, `${place(input, where)}has a line break or a control character in the value of header '${name}': a header value is one line of text.`);
+        }
+        if (text.length > MAX_HEADER_VALUE_LENGTH) {
+            throw (0,action_error/* invalidInput */.a)(input, `${place(input, where)}has a value of ${text.length} characters for header '${name}'; the limit is ${MAX_HEADER_VALUE_LENGTH}.`);
+        }
+        return [name, text];
+    }));
+}
+/** Why a JSON path of expect-json cannot be evaluated, or undefined. */
+function jsonPathProblem(path) {
+    const query = path.startsWith('$') ? path : `$.${path}`;
+    try {
+        (0,index_node_esm/* JSONPath */.E)({ path: query, json: {}, wrap: true, eval: false });
+        return undefined;
+    }
+    catch {
+        return 'which cannot be evaluated: use a path of names and indexes such as status or $.checks[0].state (filter expressions are not supported)';
+    }
+}
+/** A name from the input, for a message: JSON-quoted (one line), cut when long. */
+function quoted(text, max = 60) {
+    const json = JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
+    return `'${json.slice(1, -1)}'`;
 }
 function place(input, where) {
     return where === input ? '' : `(${where}) `;
@@ -68019,7 +68360,7 @@ function credentialsAsHeader(text, headers) {
 /* harmony export */   w: () => (/* binding */ resultsOutput)
 /* harmony export */ });
 /* harmony import */ var _action_summary_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6720);
-/* harmony import */ var _smoke_test_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4158);
+/* harmony import */ var _smoke_test_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3286);
 
 
 /** The `results` output: one entry per URL, kebab-case keys. */
@@ -68055,7 +68396,7 @@ function renderSmokeSummary(results) {
 
 /***/ }),
 
-/***/ 4158:
+/***/ 3286:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -68631,2085 +68972,12 @@ function unwrap(error) {
 
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
-;// CONCATENATED MODULE: external "vm"
-const external_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("vm");
-;// CONCATENATED MODULE: ../../node_modules/jsonpath-plus/dist/index-node-esm.js
-
-
-/**
- * @implements {IHooks}
- */
-class Hooks {
-  /**
-   * @callback HookCallback
-   * @this {*|Jsep} this
-   * @param {Jsep} env
-   * @returns: void
-   */
-  /**
-   * Adds the given callback to the list of callbacks for the given hook.
-   *
-   * The callback will be invoked when the hook it is registered for is run.
-   *
-   * One callback function can be registered to multiple hooks and the same hook multiple times.
-   *
-   * @param {string|object} name The name of the hook, or an object of callbacks keyed by name
-   * @param {HookCallback|boolean} callback The callback function which is given environment variables.
-   * @param {?boolean} [first=false] Will add the hook to the top of the list (defaults to the bottom)
-   * @public
-   */
-  add(name, callback, first) {
-    if (typeof arguments[0] != 'string') {
-      // Multiple hook callbacks, keyed by name
-      for (let name in arguments[0]) {
-        this.add(name, arguments[0][name], arguments[1]);
-      }
-    } else {
-      (Array.isArray(name) ? name : [name]).forEach(function (name) {
-        this[name] = this[name] || [];
-        if (callback) {
-          this[name][first ? 'unshift' : 'push'](callback);
-        }
-      }, this);
-    }
-  }
-
-  /**
-   * Runs a hook invoking all registered callbacks with the given environment variables.
-   *
-   * Callbacks will be invoked synchronously and in the order in which they were registered.
-   *
-   * @param {string} name The name of the hook.
-   * @param {Object<string, any>} env The environment variables of the hook passed to all callbacks registered.
-   * @public
-   */
-  run(name, env) {
-    this[name] = this[name] || [];
-    this[name].forEach(function (callback) {
-      callback.call(env && env.context ? env.context : env, env);
-    });
-  }
-}
-
-/**
- * @implements {IPlugins}
- */
-class Plugins {
-  constructor(jsep) {
-    this.jsep = jsep;
-    this.registered = {};
-  }
-
-  /**
-   * @callback PluginSetup
-   * @this {Jsep} jsep
-   * @returns: void
-   */
-  /**
-   * Adds the given plugin(s) to the registry
-   *
-   * @param {object} plugins
-   * @param {string} plugins.name The name of the plugin
-   * @param {PluginSetup} plugins.init The init function
-   * @public
-   */
-  register(...plugins) {
-    plugins.forEach(plugin => {
-      if (typeof plugin !== 'object' || !plugin.name || !plugin.init) {
-        throw new Error('Invalid JSEP plugin format');
-      }
-      if (this.registered[plugin.name]) {
-        // already registered. Ignore.
-        return;
-      }
-      plugin.init(this.jsep);
-      this.registered[plugin.name] = plugin;
-    });
-  }
-}
-
-//     JavaScript Expression Parser (JSEP) 1.4.0
-
-class Jsep {
-  /**
-   * @returns {string}
-   */
-  static get version() {
-    // To be filled in by the template
-    return '1.4.0';
-  }
-
-  /**
-   * @returns {string}
-   */
-  static toString() {
-    return 'JavaScript Expression Parser (JSEP) v' + Jsep.version;
-  }
-  // ==================== CONFIG ================================
-  /**
-   * @method addUnaryOp
-   * @param {string} op_name The name of the unary op to add
-   * @returns {Jsep}
-   */
-  static addUnaryOp(op_name) {
-    Jsep.max_unop_len = Math.max(op_name.length, Jsep.max_unop_len);
-    Jsep.unary_ops[op_name] = 1;
-    return Jsep;
-  }
-
-  /**
-   * @method jsep.addBinaryOp
-   * @param {string} op_name The name of the binary op to add
-   * @param {number} precedence The precedence of the binary op (can be a float). Higher number = higher precedence
-   * @param {boolean} [isRightAssociative=false] whether operator is right-associative
-   * @returns {Jsep}
-   */
-  static addBinaryOp(op_name, precedence, isRightAssociative) {
-    Jsep.max_binop_len = Math.max(op_name.length, Jsep.max_binop_len);
-    Jsep.binary_ops[op_name] = precedence;
-    if (isRightAssociative) {
-      Jsep.right_associative.add(op_name);
-    } else {
-      Jsep.right_associative.delete(op_name);
-    }
-    return Jsep;
-  }
-
-  /**
-   * @method addIdentifierChar
-   * @param {string} char The additional character to treat as a valid part of an identifier
-   * @returns {Jsep}
-   */
-  static addIdentifierChar(char) {
-    Jsep.additional_identifier_chars.add(char);
-    return Jsep;
-  }
-
-  /**
-   * @method addLiteral
-   * @param {string} literal_name The name of the literal to add
-   * @param {*} literal_value The value of the literal
-   * @returns {Jsep}
-   */
-  static addLiteral(literal_name, literal_value) {
-    Jsep.literals[literal_name] = literal_value;
-    return Jsep;
-  }
-
-  /**
-   * @method removeUnaryOp
-   * @param {string} op_name The name of the unary op to remove
-   * @returns {Jsep}
-   */
-  static removeUnaryOp(op_name) {
-    delete Jsep.unary_ops[op_name];
-    if (op_name.length === Jsep.max_unop_len) {
-      Jsep.max_unop_len = Jsep.getMaxKeyLen(Jsep.unary_ops);
-    }
-    return Jsep;
-  }
-
-  /**
-   * @method removeAllUnaryOps
-   * @returns {Jsep}
-   */
-  static removeAllUnaryOps() {
-    Jsep.unary_ops = {};
-    Jsep.max_unop_len = 0;
-    return Jsep;
-  }
-
-  /**
-   * @method removeIdentifierChar
-   * @param {string} char The additional character to stop treating as a valid part of an identifier
-   * @returns {Jsep}
-   */
-  static removeIdentifierChar(char) {
-    Jsep.additional_identifier_chars.delete(char);
-    return Jsep;
-  }
-
-  /**
-   * @method removeBinaryOp
-   * @param {string} op_name The name of the binary op to remove
-   * @returns {Jsep}
-   */
-  static removeBinaryOp(op_name) {
-    delete Jsep.binary_ops[op_name];
-    if (op_name.length === Jsep.max_binop_len) {
-      Jsep.max_binop_len = Jsep.getMaxKeyLen(Jsep.binary_ops);
-    }
-    Jsep.right_associative.delete(op_name);
-    return Jsep;
-  }
-
-  /**
-   * @method removeAllBinaryOps
-   * @returns {Jsep}
-   */
-  static removeAllBinaryOps() {
-    Jsep.binary_ops = {};
-    Jsep.max_binop_len = 0;
-    return Jsep;
-  }
-
-  /**
-   * @method removeLiteral
-   * @param {string} literal_name The name of the literal to remove
-   * @returns {Jsep}
-   */
-  static removeLiteral(literal_name) {
-    delete Jsep.literals[literal_name];
-    return Jsep;
-  }
-
-  /**
-   * @method removeAllLiterals
-   * @returns {Jsep}
-   */
-  static removeAllLiterals() {
-    Jsep.literals = {};
-    return Jsep;
-  }
-  // ==================== END CONFIG ============================
-
-  /**
-   * @returns {string}
-   */
-  get char() {
-    return this.expr.charAt(this.index);
-  }
-
-  /**
-   * @returns {number}
-   */
-  get code() {
-    return this.expr.charCodeAt(this.index);
-  }
-  /**
-   * @param {string} expr a string with the passed in express
-   * @returns Jsep
-   */
-  constructor(expr) {
-    // `index` stores the character number we are currently at
-    // All of the gobbles below will modify `index` as we move along
-    this.expr = expr;
-    this.index = 0;
-  }
-
-  /**
-   * static top-level parser
-   * @returns {jsep.Expression}
-   */
-  static parse(expr) {
-    return new Jsep(expr).parse();
-  }
-
-  /**
-   * Get the longest key length of any object
-   * @param {object} obj
-   * @returns {number}
-   */
-  static getMaxKeyLen(obj) {
-    return Math.max(0, ...Object.keys(obj).map(k => k.length));
-  }
-
-  /**
-   * `ch` is a character code in the next three functions
-   * @param {number} ch
-   * @returns {boolean}
-   */
-  static isDecimalDigit(ch) {
-    return ch >= 48 && ch <= 57; // 0...9
-  }
-
-  /**
-   * Returns the precedence of a binary operator or `0` if it isn't a binary operator. Can be float.
-   * @param {string} op_val
-   * @returns {number}
-   */
-  static binaryPrecedence(op_val) {
-    return Jsep.binary_ops[op_val] || 0;
-  }
-
-  /**
-   * Looks for start of identifier
-   * @param {number} ch
-   * @returns {boolean}
-   */
-  static isIdentifierStart(ch) {
-    return ch >= 65 && ch <= 90 ||
-    // A...Z
-    ch >= 97 && ch <= 122 ||
-    // a...z
-    ch >= 128 && !Jsep.binary_ops[String.fromCharCode(ch)] ||
-    // any non-ASCII that is not an operator
-    Jsep.additional_identifier_chars.has(String.fromCharCode(ch)); // additional characters
-  }
-
-  /**
-   * @param {number} ch
-   * @returns {boolean}
-   */
-  static isIdentifierPart(ch) {
-    return Jsep.isIdentifierStart(ch) || Jsep.isDecimalDigit(ch);
-  }
-
-  /**
-   * throw error at index of the expression
-   * @param {string} message
-   * @throws
-   */
-  throwError(message) {
-    const error = new Error(message + ' at character ' + this.index);
-    error.index = this.index;
-    error.description = message;
-    throw error;
-  }
-
-  /**
-   * Run a given hook
-   * @param {string} name
-   * @param {jsep.Expression|false} [node]
-   * @returns {?jsep.Expression}
-   */
-  runHook(name, node) {
-    if (Jsep.hooks[name]) {
-      const env = {
-        context: this,
-        node
-      };
-      Jsep.hooks.run(name, env);
-      return env.node;
-    }
-    return node;
-  }
-
-  /**
-   * Runs a given hook until one returns a node
-   * @param {string} name
-   * @returns {?jsep.Expression}
-   */
-  searchHook(name) {
-    if (Jsep.hooks[name]) {
-      const env = {
-        context: this
-      };
-      Jsep.hooks[name].find(function (callback) {
-        callback.call(env.context, env);
-        return env.node;
-      });
-      return env.node;
-    }
-  }
-
-  /**
-   * Push `index` up to the next non-space character
-   */
-  gobbleSpaces() {
-    let ch = this.code;
-    // Whitespace
-    while (ch === Jsep.SPACE_CODE || ch === Jsep.TAB_CODE || ch === Jsep.LF_CODE || ch === Jsep.CR_CODE) {
-      ch = this.expr.charCodeAt(++this.index);
-    }
-    this.runHook('gobble-spaces');
-  }
-
-  /**
-   * Top-level method to parse all expressions and returns compound or single node
-   * @returns {jsep.Expression}
-   */
-  parse() {
-    this.runHook('before-all');
-    const nodes = this.gobbleExpressions();
-
-    // If there's only one expression just try returning the expression
-    const node = nodes.length === 1 ? nodes[0] : {
-      type: Jsep.COMPOUND,
-      body: nodes
-    };
-    return this.runHook('after-all', node);
-  }
-
-  /**
-   * top-level parser (but can be reused within as well)
-   * @param {number} [untilICode]
-   * @returns {jsep.Expression[]}
-   */
-  gobbleExpressions(untilICode) {
-    let nodes = [],
-      ch_i,
-      node;
-    while (this.index < this.expr.length) {
-      ch_i = this.code;
-
-      // Expressions can be separated by semicolons, commas, or just inferred without any
-      // separators
-      if (ch_i === Jsep.SEMCOL_CODE || ch_i === Jsep.COMMA_CODE) {
-        this.index++; // ignore separators
-      } else {
-        // Try to gobble each expression individually
-        if (node = this.gobbleExpression()) {
-          nodes.push(node);
-          // If we weren't able to find a binary expression and are out of room, then
-          // the expression passed in probably has too much
-        } else if (this.index < this.expr.length) {
-          if (ch_i === untilICode) {
-            break;
-          }
-          this.throwError('Unexpected "' + this.char + '"');
-        }
-      }
-    }
-    return nodes;
-  }
-
-  /**
-   * The main parsing function.
-   * @returns {?jsep.Expression}
-   */
-  gobbleExpression() {
-    const node = this.searchHook('gobble-expression') || this.gobbleBinaryExpression();
-    this.gobbleSpaces();
-    return this.runHook('after-expression', node);
-  }
-
-  /**
-   * Search for the operation portion of the string (e.g. `+`, `===`)
-   * Start by taking the longest possible binary operations (3 characters: `===`, `!==`, `>>>`)
-   * and move down from 3 to 2 to 1 character until a matching binary operation is found
-   * then, return that binary operation
-   * @returns {string|boolean}
-   */
-  gobbleBinaryOp() {
-    this.gobbleSpaces();
-    let to_check = this.expr.substr(this.index, Jsep.max_binop_len);
-    let tc_len = to_check.length;
-    while (tc_len > 0) {
-      // Don't accept a binary op when it is an identifier.
-      // Binary ops that start with a identifier-valid character must be followed
-      // by a non identifier-part valid character
-      if (Jsep.binary_ops.hasOwnProperty(to_check) && (!Jsep.isIdentifierStart(this.code) || this.index + to_check.length < this.expr.length && !Jsep.isIdentifierPart(this.expr.charCodeAt(this.index + to_check.length)))) {
-        this.index += tc_len;
-        return to_check;
-      }
-      to_check = to_check.substr(0, --tc_len);
-    }
-    return false;
-  }
-
-  /**
-   * This function is responsible for gobbling an individual expression,
-   * e.g. `1`, `1+2`, `a+(b*2)-Math.sqrt(2)`
-   * @returns {?jsep.BinaryExpression}
-   */
-  gobbleBinaryExpression() {
-    let node, biop, prec, stack, biop_info, left, right, i, cur_biop;
-
-    // First, try to get the leftmost thing
-    // Then, check to see if there's a binary operator operating on that leftmost thing
-    // Don't gobbleBinaryOp without a left-hand-side
-    left = this.gobbleToken();
-    if (!left) {
-      return left;
-    }
-    biop = this.gobbleBinaryOp();
-
-    // If there wasn't a binary operator, just return the leftmost node
-    if (!biop) {
-      return left;
-    }
-
-    // Otherwise, we need to start a stack to properly place the binary operations in their
-    // precedence structure
-    biop_info = {
-      value: biop,
-      prec: Jsep.binaryPrecedence(biop),
-      right_a: Jsep.right_associative.has(biop)
-    };
-    right = this.gobbleToken();
-    if (!right) {
-      this.throwError("Expected expression after " + biop);
-    }
-    stack = [left, biop_info, right];
-
-    // Properly deal with precedence using [recursive descent](http://www.engr.mun.ca/~theo/Misc/exp_parsing.htm)
-    while (biop = this.gobbleBinaryOp()) {
-      prec = Jsep.binaryPrecedence(biop);
-      if (prec === 0) {
-        this.index -= biop.length;
-        break;
-      }
-      biop_info = {
-        value: biop,
-        prec,
-        right_a: Jsep.right_associative.has(biop)
-      };
-      cur_biop = biop;
-
-      // Reduce: make a binary expression from the three topmost entries.
-      const comparePrev = prev => biop_info.right_a && prev.right_a ? prec > prev.prec : prec <= prev.prec;
-      while (stack.length > 2 && comparePrev(stack[stack.length - 2])) {
-        right = stack.pop();
-        biop = stack.pop().value;
-        left = stack.pop();
-        node = {
-          type: Jsep.BINARY_EXP,
-          operator: biop,
-          left,
-          right
-        };
-        stack.push(node);
-      }
-      node = this.gobbleToken();
-      if (!node) {
-        this.throwError("Expected expression after " + cur_biop);
-      }
-      stack.push(biop_info, node);
-    }
-    i = stack.length - 1;
-    node = stack[i];
-    while (i > 1) {
-      node = {
-        type: Jsep.BINARY_EXP,
-        operator: stack[i - 1].value,
-        left: stack[i - 2],
-        right: node
-      };
-      i -= 2;
-    }
-    return node;
-  }
-
-  /**
-   * An individual part of a binary expression:
-   * e.g. `foo.bar(baz)`, `1`, `"abc"`, `(a % 2)` (because it's in parenthesis)
-   * @returns {boolean|jsep.Expression}
-   */
-  gobbleToken() {
-    let ch, to_check, tc_len, node;
-    this.gobbleSpaces();
-    node = this.searchHook('gobble-token');
-    if (node) {
-      return this.runHook('after-token', node);
-    }
-    ch = this.code;
-    if (Jsep.isDecimalDigit(ch) || ch === Jsep.PERIOD_CODE) {
-      // Char code 46 is a dot `.` which can start off a numeric literal
-      return this.gobbleNumericLiteral();
-    }
-    if (ch === Jsep.SQUOTE_CODE || ch === Jsep.DQUOTE_CODE) {
-      // Single or double quotes
-      node = this.gobbleStringLiteral();
-    } else if (ch === Jsep.OBRACK_CODE) {
-      node = this.gobbleArray();
-    } else {
-      to_check = this.expr.substr(this.index, Jsep.max_unop_len);
-      tc_len = to_check.length;
-      while (tc_len > 0) {
-        // Don't accept an unary op when it is an identifier.
-        // Unary ops that start with a identifier-valid character must be followed
-        // by a non identifier-part valid character
-        if (Jsep.unary_ops.hasOwnProperty(to_check) && (!Jsep.isIdentifierStart(this.code) || this.index + to_check.length < this.expr.length && !Jsep.isIdentifierPart(this.expr.charCodeAt(this.index + to_check.length)))) {
-          this.index += tc_len;
-          const argument = this.gobbleToken();
-          if (!argument) {
-            this.throwError('missing unaryOp argument');
-          }
-          return this.runHook('after-token', {
-            type: Jsep.UNARY_EXP,
-            operator: to_check,
-            argument,
-            prefix: true
-          });
-        }
-        to_check = to_check.substr(0, --tc_len);
-      }
-      if (Jsep.isIdentifierStart(ch)) {
-        node = this.gobbleIdentifier();
-        if (Jsep.literals.hasOwnProperty(node.name)) {
-          node = {
-            type: Jsep.LITERAL,
-            value: Jsep.literals[node.name],
-            raw: node.name
-          };
-        } else if (node.name === Jsep.this_str) {
-          node = {
-            type: Jsep.THIS_EXP
-          };
-        }
-      } else if (ch === Jsep.OPAREN_CODE) {
-        // open parenthesis
-        node = this.gobbleGroup();
-      }
-    }
-    if (!node) {
-      return this.runHook('after-token', false);
-    }
-    node = this.gobbleTokenProperty(node);
-    return this.runHook('after-token', node);
-  }
-
-  /**
-   * Gobble properties of of identifiers/strings/arrays/groups.
-   * e.g. `foo`, `bar.baz`, `foo['bar'].baz`
-   * It also gobbles function calls:
-   * e.g. `Math.acos(obj.angle)`
-   * @param {jsep.Expression} node
-   * @returns {jsep.Expression}
-   */
-  gobbleTokenProperty(node) {
-    this.gobbleSpaces();
-    let ch = this.code;
-    while (ch === Jsep.PERIOD_CODE || ch === Jsep.OBRACK_CODE || ch === Jsep.OPAREN_CODE || ch === Jsep.QUMARK_CODE) {
-      let optional;
-      if (ch === Jsep.QUMARK_CODE) {
-        if (this.expr.charCodeAt(this.index + 1) !== Jsep.PERIOD_CODE) {
-          break;
-        }
-        optional = true;
-        this.index += 2;
-        this.gobbleSpaces();
-        ch = this.code;
-      }
-      this.index++;
-      if (ch === Jsep.OBRACK_CODE) {
-        node = {
-          type: Jsep.MEMBER_EXP,
-          computed: true,
-          object: node,
-          property: this.gobbleExpression()
-        };
-        if (!node.property) {
-          this.throwError('Unexpected "' + this.char + '"');
-        }
-        this.gobbleSpaces();
-        ch = this.code;
-        if (ch !== Jsep.CBRACK_CODE) {
-          this.throwError('Unclosed [');
-        }
-        this.index++;
-      } else if (ch === Jsep.OPAREN_CODE) {
-        // A function call is being made; gobble all the arguments
-        node = {
-          type: Jsep.CALL_EXP,
-          'arguments': this.gobbleArguments(Jsep.CPAREN_CODE),
-          callee: node
-        };
-      } else if (ch === Jsep.PERIOD_CODE || optional) {
-        if (optional) {
-          this.index--;
-        }
-        this.gobbleSpaces();
-        node = {
-          type: Jsep.MEMBER_EXP,
-          computed: false,
-          object: node,
-          property: this.gobbleIdentifier()
-        };
-      }
-      if (optional) {
-        node.optional = true;
-      } // else leave undefined for compatibility with esprima
-
-      this.gobbleSpaces();
-      ch = this.code;
-    }
-    return node;
-  }
-
-  /**
-   * Parse simple numeric literals: `12`, `3.4`, `.5`. Do this by using a string to
-   * keep track of everything in the numeric literal and then calling `parseFloat` on that string
-   * @returns {jsep.Literal}
-   */
-  gobbleNumericLiteral() {
-    let number = '',
-      ch,
-      chCode;
-    while (Jsep.isDecimalDigit(this.code)) {
-      number += this.expr.charAt(this.index++);
-    }
-    if (this.code === Jsep.PERIOD_CODE) {
-      // can start with a decimal marker
-      number += this.expr.charAt(this.index++);
-      while (Jsep.isDecimalDigit(this.code)) {
-        number += this.expr.charAt(this.index++);
-      }
-    }
-    ch = this.char;
-    if (ch === 'e' || ch === 'E') {
-      // exponent marker
-      number += this.expr.charAt(this.index++);
-      ch = this.char;
-      if (ch === '+' || ch === '-') {
-        // exponent sign
-        number += this.expr.charAt(this.index++);
-      }
-      while (Jsep.isDecimalDigit(this.code)) {
-        // exponent itself
-        number += this.expr.charAt(this.index++);
-      }
-      if (!Jsep.isDecimalDigit(this.expr.charCodeAt(this.index - 1))) {
-        this.throwError('Expected exponent (' + number + this.char + ')');
-      }
-    }
-    chCode = this.code;
-
-    // Check to make sure this isn't a variable name that start with a number (123abc)
-    if (Jsep.isIdentifierStart(chCode)) {
-      this.throwError('Variable names cannot start with a number (' + number + this.char + ')');
-    } else if (chCode === Jsep.PERIOD_CODE || number.length === 1 && number.charCodeAt(0) === Jsep.PERIOD_CODE) {
-      this.throwError('Unexpected period');
-    }
-    return {
-      type: Jsep.LITERAL,
-      value: parseFloat(number),
-      raw: number
-    };
-  }
-
-  /**
-   * Parses a string literal, staring with single or double quotes with basic support for escape codes
-   * e.g. `"hello world"`, `'this is\nJSEP'`
-   * @returns {jsep.Literal}
-   */
-  gobbleStringLiteral() {
-    let str = '';
-    const startIndex = this.index;
-    const quote = this.expr.charAt(this.index++);
-    let closed = false;
-    while (this.index < this.expr.length) {
-      let ch = this.expr.charAt(this.index++);
-      if (ch === quote) {
-        closed = true;
-        break;
-      } else if (ch === '\\') {
-        // Check for all of the common escape codes
-        ch = this.expr.charAt(this.index++);
-        switch (ch) {
-          case 'n':
-            str += '\n';
-            break;
-          case 'r':
-            str += '\r';
-            break;
-          case 't':
-            str += '\t';
-            break;
-          case 'b':
-            str += '\b';
-            break;
-          case 'f':
-            str += '\f';
-            break;
-          case 'v':
-            str += '\x0B';
-            break;
-          default:
-            str += ch;
-        }
-      } else {
-        str += ch;
-      }
-    }
-    if (!closed) {
-      this.throwError('Unclosed quote after "' + str + '"');
-    }
-    return {
-      type: Jsep.LITERAL,
-      value: str,
-      raw: this.expr.substring(startIndex, this.index)
-    };
-  }
-
-  /**
-   * Gobbles only identifiers
-   * e.g.: `foo`, `_value`, `$x1`
-   * Also, this function checks if that identifier is a literal:
-   * (e.g. `true`, `false`, `null`) or `this`
-   * @returns {jsep.Identifier}
-   */
-  gobbleIdentifier() {
-    let ch = this.code,
-      start = this.index;
-    if (Jsep.isIdentifierStart(ch)) {
-      this.index++;
-    } else {
-      this.throwError('Unexpected ' + this.char);
-    }
-    while (this.index < this.expr.length) {
-      ch = this.code;
-      if (Jsep.isIdentifierPart(ch)) {
-        this.index++;
-      } else {
-        break;
-      }
-    }
-    return {
-      type: Jsep.IDENTIFIER,
-      name: this.expr.slice(start, this.index)
-    };
-  }
-
-  /**
-   * Gobbles a list of arguments within the context of a function call
-   * or array literal. This function also assumes that the opening character
-   * `(` or `[` has already been gobbled, and gobbles expressions and commas
-   * until the terminator character `)` or `]` is encountered.
-   * e.g. `foo(bar, baz)`, `my_func()`, or `[bar, baz]`
-   * @param {number} termination
-   * @returns {jsep.Expression[]}
-   */
-  gobbleArguments(termination) {
-    const args = [];
-    let closed = false;
-    let separator_count = 0;
-    while (this.index < this.expr.length) {
-      this.gobbleSpaces();
-      let ch_i = this.code;
-      if (ch_i === termination) {
-        // done parsing
-        closed = true;
-        this.index++;
-        if (termination === Jsep.CPAREN_CODE && separator_count && separator_count >= args.length) {
-          this.throwError('Unexpected token ' + String.fromCharCode(termination));
-        }
-        break;
-      } else if (ch_i === Jsep.COMMA_CODE) {
-        // between expressions
-        this.index++;
-        separator_count++;
-        if (separator_count !== args.length) {
-          // missing argument
-          if (termination === Jsep.CPAREN_CODE) {
-            this.throwError('Unexpected token ,');
-          } else if (termination === Jsep.CBRACK_CODE) {
-            for (let arg = args.length; arg < separator_count; arg++) {
-              args.push(null);
-            }
-          }
-        }
-      } else if (args.length !== separator_count && separator_count !== 0) {
-        // NOTE: `&& separator_count !== 0` allows for either all commas, or all spaces as arguments
-        this.throwError('Expected comma');
-      } else {
-        const node = this.gobbleExpression();
-        if (!node || node.type === Jsep.COMPOUND) {
-          this.throwError('Expected comma');
-        }
-        args.push(node);
-      }
-    }
-    if (!closed) {
-      this.throwError('Expected ' + String.fromCharCode(termination));
-    }
-    return args;
-  }
-
-  /**
-   * Responsible for parsing a group of things within parentheses `()`
-   * that have no identifier in front (so not a function call)
-   * This function assumes that it needs to gobble the opening parenthesis
-   * and then tries to gobble everything within that parenthesis, assuming
-   * that the next thing it should see is the close parenthesis. If not,
-   * then the expression probably doesn't have a `)`
-   * @returns {boolean|jsep.Expression}
-   */
-  gobbleGroup() {
-    this.index++;
-    let nodes = this.gobbleExpressions(Jsep.CPAREN_CODE);
-    if (this.code === Jsep.CPAREN_CODE) {
-      this.index++;
-      if (nodes.length === 1) {
-        return nodes[0];
-      } else if (!nodes.length) {
-        return false;
-      } else {
-        return {
-          type: Jsep.SEQUENCE_EXP,
-          expressions: nodes
-        };
-      }
-    } else {
-      this.throwError('Unclosed (');
-    }
-  }
-
-  /**
-   * Responsible for parsing Array literals `[1, 2, 3]`
-   * This function assumes that it needs to gobble the opening bracket
-   * and then tries to gobble the expressions as arguments.
-   * @returns {jsep.ArrayExpression}
-   */
-  gobbleArray() {
-    this.index++;
-    return {
-      type: Jsep.ARRAY_EXP,
-      elements: this.gobbleArguments(Jsep.CBRACK_CODE)
-    };
-  }
-}
-
-// Static fields:
-const hooks = new Hooks();
-Object.assign(Jsep, {
-  hooks,
-  plugins: new Plugins(Jsep),
-  // Node Types
-  // ----------
-  // This is the full set of types that any JSEP node can be.
-  // Store them here to save space when minified
-  COMPOUND: 'Compound',
-  SEQUENCE_EXP: 'SequenceExpression',
-  IDENTIFIER: 'Identifier',
-  MEMBER_EXP: 'MemberExpression',
-  LITERAL: 'Literal',
-  THIS_EXP: 'ThisExpression',
-  CALL_EXP: 'CallExpression',
-  UNARY_EXP: 'UnaryExpression',
-  BINARY_EXP: 'BinaryExpression',
-  ARRAY_EXP: 'ArrayExpression',
-  TAB_CODE: 9,
-  LF_CODE: 10,
-  CR_CODE: 13,
-  SPACE_CODE: 32,
-  PERIOD_CODE: 46,
-  // '.'
-  COMMA_CODE: 44,
-  // ','
-  SQUOTE_CODE: 39,
-  // single quote
-  DQUOTE_CODE: 34,
-  // double quotes
-  OPAREN_CODE: 40,
-  // (
-  CPAREN_CODE: 41,
-  // )
-  OBRACK_CODE: 91,
-  // [
-  CBRACK_CODE: 93,
-  // ]
-  QUMARK_CODE: 63,
-  // ?
-  SEMCOL_CODE: 59,
-  // ;
-  COLON_CODE: 58,
-  // :
-
-  // Operations
-  // ----------
-  // Use a quickly-accessible map to store all of the unary operators
-  // Values are set to `1` (it really doesn't matter)
-  unary_ops: {
-    '-': 1,
-    '!': 1,
-    '~': 1,
-    '+': 1
-  },
-  // Also use a map for the binary operations but set their values to their
-  // binary precedence for quick reference (higher number = higher precedence)
-  // see [Order of operations](https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Operators/Operator_Precedence)
-  binary_ops: {
-    '||': 1,
-    '??': 1,
-    '&&': 2,
-    '|': 3,
-    '^': 4,
-    '&': 5,
-    '==': 6,
-    '!=': 6,
-    '===': 6,
-    '!==': 6,
-    '<': 7,
-    '>': 7,
-    '<=': 7,
-    '>=': 7,
-    '<<': 8,
-    '>>': 8,
-    '>>>': 8,
-    '+': 9,
-    '-': 9,
-    '*': 10,
-    '/': 10,
-    '%': 10,
-    '**': 11
-  },
-  // sets specific binary_ops as right-associative
-  right_associative: new Set(['**']),
-  // Additional valid identifier chars, apart from a-z, A-Z and 0-9 (except on the starting char)
-  additional_identifier_chars: new Set(['$', '_']),
-  // Literals
-  // ----------
-  // Store the values to return for the various literals we may encounter
-  literals: {
-    'true': true,
-    'false': false,
-    'null': null
-  },
-  // Except for `this`, which is special. This could be changed to something like `'self'` as well
-  this_str: 'this'
-});
-Jsep.max_unop_len = Jsep.getMaxKeyLen(Jsep.unary_ops);
-Jsep.max_binop_len = Jsep.getMaxKeyLen(Jsep.binary_ops);
-
-// Backward Compatibility:
-const jsep = expr => new Jsep(expr).parse();
-const stdClassProps = Object.getOwnPropertyNames(class Test {});
-Object.getOwnPropertyNames(Jsep).filter(prop => !stdClassProps.includes(prop) && jsep[prop] === undefined).forEach(m => {
-  jsep[m] = Jsep[m];
-});
-jsep.Jsep = Jsep; // allows for const { Jsep } = require('jsep');
-
-const CONDITIONAL_EXP = 'ConditionalExpression';
-var ternary = {
-  name: 'ternary',
-  init(jsep) {
-    // Ternary expression: test ? consequent : alternate
-    jsep.hooks.add('after-expression', function gobbleTernary(env) {
-      if (env.node && this.code === jsep.QUMARK_CODE) {
-        this.index++;
-        const test = env.node;
-        const consequent = this.gobbleExpression();
-        if (!consequent) {
-          this.throwError('Expected expression');
-        }
-        this.gobbleSpaces();
-        if (this.code === jsep.COLON_CODE) {
-          this.index++;
-          const alternate = this.gobbleExpression();
-          if (!alternate) {
-            this.throwError('Expected expression');
-          }
-          env.node = {
-            type: CONDITIONAL_EXP,
-            test,
-            consequent,
-            alternate
-          };
-
-          // check for operators of higher priority than ternary (i.e. assignment)
-          // jsep sets || at 1, and assignment at 0.9, and conditional should be between them
-          if (test.operator && jsep.binary_ops[test.operator] <= 0.9) {
-            let newTest = test;
-            while (newTest.right.operator && jsep.binary_ops[newTest.right.operator] <= 0.9) {
-              newTest = newTest.right;
-            }
-            env.node.test = newTest.right;
-            newTest.right = env.node;
-            env.node = test;
-          }
-        } else {
-          this.throwError('Expected :');
-        }
-      }
-    });
-  }
-};
-
-// Add default plugins:
-
-jsep.plugins.register(ternary);
-
-const FSLASH_CODE = 47; // '/'
-const BSLASH_CODE = 92; // '\\'
-
-var index = {
-  name: 'regex',
-  init(jsep) {
-    // Regex literal: /abc123/ig
-    jsep.hooks.add('gobble-token', function gobbleRegexLiteral(env) {
-      if (this.code === FSLASH_CODE) {
-        const patternIndex = ++this.index;
-        let inCharSet = false;
-        while (this.index < this.expr.length) {
-          if (this.code === FSLASH_CODE && !inCharSet) {
-            const pattern = this.expr.slice(patternIndex, this.index);
-            let flags = '';
-            while (++this.index < this.expr.length) {
-              const code = this.code;
-              if (code >= 97 && code <= 122 // a...z
-              || code >= 65 && code <= 90 // A...Z
-              || code >= 48 && code <= 57) {
-                // 0-9
-                flags += this.char;
-              } else {
-                break;
-              }
-            }
-            let value;
-            try {
-              value = new RegExp(pattern, flags);
-            } catch (e) {
-              this.throwError(e.message);
-            }
-            env.node = {
-              type: jsep.LITERAL,
-              value,
-              raw: this.expr.slice(patternIndex - 1, this.index)
-            };
-
-            // allow . [] and () after regex: /regex/.test(a)
-            env.node = this.gobbleTokenProperty(env.node);
-            return env.node;
-          }
-          if (this.code === jsep.OBRACK_CODE) {
-            inCharSet = true;
-          } else if (inCharSet && this.code === jsep.CBRACK_CODE) {
-            inCharSet = false;
-          }
-          this.index += this.code === BSLASH_CODE ? 2 : 1;
-        }
-        this.throwError('Unclosed Regex');
-      }
-    });
-  }
-};
-
-const PLUS_CODE = 43; // +
-const MINUS_CODE = 45; // -
-
-const index_node_esm_plugin = {
-  name: 'assignment',
-  assignmentOperators: new Set(['=', '*=', '**=', '/=', '%=', '+=', '-=', '<<=', '>>=', '>>>=', '&=', '^=', '|=', '||=', '&&=', '??=']),
-  updateOperators: [PLUS_CODE, MINUS_CODE],
-  assignmentPrecedence: 0.9,
-  init(jsep) {
-    const updateNodeTypes = [jsep.IDENTIFIER, jsep.MEMBER_EXP];
-    index_node_esm_plugin.assignmentOperators.forEach(op => jsep.addBinaryOp(op, index_node_esm_plugin.assignmentPrecedence, true));
-    jsep.hooks.add('gobble-token', function gobbleUpdatePrefix(env) {
-      const code = this.code;
-      if (index_node_esm_plugin.updateOperators.some(c => c === code && c === this.expr.charCodeAt(this.index + 1))) {
-        this.index += 2;
-        env.node = {
-          type: 'UpdateExpression',
-          operator: code === PLUS_CODE ? '++' : '--',
-          argument: this.gobbleTokenProperty(this.gobbleIdentifier()),
-          prefix: true
-        };
-        if (!env.node.argument || !updateNodeTypes.includes(env.node.argument.type)) {
-          this.throwError(`Unexpected ${env.node.operator}`);
-        }
-      }
-    });
-    jsep.hooks.add('after-token', function gobbleUpdatePostfix(env) {
-      if (env.node) {
-        const code = this.code;
-        if (index_node_esm_plugin.updateOperators.some(c => c === code && c === this.expr.charCodeAt(this.index + 1))) {
-          if (!updateNodeTypes.includes(env.node.type)) {
-            this.throwError(`Unexpected ${env.node.operator}`);
-          }
-          this.index += 2;
-          env.node = {
-            type: 'UpdateExpression',
-            operator: code === PLUS_CODE ? '++' : '--',
-            argument: env.node,
-            prefix: false
-          };
-        }
-      }
-    });
-    jsep.hooks.add('after-expression', function gobbleAssignment(env) {
-      if (env.node) {
-        // Note: Binaries can be chained in a single expression to respect
-        // operator precedence (i.e. a = b = 1 + 2 + 3)
-        // Update all binary assignment nodes in the tree
-        updateBinariesToAssignments(env.node);
-      }
-    });
-    function updateBinariesToAssignments(node) {
-      if (index_node_esm_plugin.assignmentOperators.has(node.operator)) {
-        node.type = 'AssignmentExpression';
-        updateBinariesToAssignments(node.left);
-        updateBinariesToAssignments(node.right);
-      } else if (!node.operator) {
-        Object.values(node).forEach(val => {
-          if (val && typeof val === 'object') {
-            updateBinariesToAssignments(val);
-          }
-        });
-      }
-    }
-  }
-};
-
-/* eslint-disable no-bitwise -- Convenient */
-
-// register plugins
-jsep.plugins.register(index, index_node_esm_plugin);
-jsep.addUnaryOp('typeof');
-jsep.addUnaryOp('void');
-jsep.addLiteral('null', null);
-jsep.addLiteral('undefined', undefined);
-const BLOCKED_PROTO_PROPERTIES = new Set(['constructor', '__proto__', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);
-const SafeEval = {
-  /**
-   * @param {jsep.Expression} ast
-   * @param {Record<string, any>} subs
-   */
-  evalAst(ast, subs) {
-    switch (ast.type) {
-      case 'BinaryExpression':
-      case 'LogicalExpression':
-        return SafeEval.evalBinaryExpression(ast, subs);
-      case 'Compound':
-        return SafeEval.evalCompound(ast, subs);
-      case 'ConditionalExpression':
-        return SafeEval.evalConditionalExpression(ast, subs);
-      case 'Identifier':
-        return SafeEval.evalIdentifier(ast, subs);
-      case 'Literal':
-        return SafeEval.evalLiteral(ast, subs);
-      case 'MemberExpression':
-        return SafeEval.evalMemberExpression(ast, subs);
-      case 'UnaryExpression':
-        return SafeEval.evalUnaryExpression(ast, subs);
-      case 'ArrayExpression':
-        return SafeEval.evalArrayExpression(ast, subs);
-      case 'CallExpression':
-        return SafeEval.evalCallExpression(ast, subs);
-      case 'AssignmentExpression':
-        return SafeEval.evalAssignmentExpression(ast, subs);
-      default:
-        throw SyntaxError('Unexpected expression', ast);
-    }
-  },
-  evalBinaryExpression(ast, subs) {
-    const result = {
-      '||': (a, b) => a || b(),
-      '&&': (a, b) => a && b(),
-      '|': (a, b) => a | b(),
-      '^': (a, b) => a ^ b(),
-      '&': (a, b) => a & b(),
-      // eslint-disable-next-line eqeqeq -- API
-      '==': (a, b) => a == b(),
-      // eslint-disable-next-line eqeqeq -- API
-      '!=': (a, b) => a != b(),
-      '===': (a, b) => a === b(),
-      '!==': (a, b) => a !== b(),
-      '<': (a, b) => a < b(),
-      '>': (a, b) => a > b(),
-      '<=': (a, b) => a <= b(),
-      '>=': (a, b) => a >= b(),
-      '<<': (a, b) => a << b(),
-      '>>': (a, b) => a >> b(),
-      '>>>': (a, b) => a >>> b(),
-      '+': (a, b) => a + b(),
-      '-': (a, b) => a - b(),
-      '*': (a, b) => a * b(),
-      '/': (a, b) => a / b(),
-      '%': (a, b) => a % b()
-    }[ast.operator](SafeEval.evalAst(ast.left, subs), () => SafeEval.evalAst(ast.right, subs));
-    return result;
-  },
-  evalCompound(ast, subs) {
-    let last;
-    for (let i = 0; i < ast.body.length; i++) {
-      if (ast.body[i].type === 'Identifier' && ['var', 'let', 'const'].includes(ast.body[i].name) && ast.body[i + 1] && ast.body[i + 1].type === 'AssignmentExpression') {
-        // var x=2; is detected as
-        // [{Identifier var}, {AssignmentExpression x=2}]
-        // eslint-disable-next-line @stylistic/max-len -- Long
-        // eslint-disable-next-line sonarjs/updated-loop-counter -- Convenient
-        i += 1;
-      }
-      const expr = ast.body[i];
-      last = SafeEval.evalAst(expr, subs);
-    }
-    return last;
-  },
-  evalConditionalExpression(ast, subs) {
-    if (SafeEval.evalAst(ast.test, subs)) {
-      return SafeEval.evalAst(ast.consequent, subs);
-    }
-    return SafeEval.evalAst(ast.alternate, subs);
-  },
-  evalIdentifier(ast, subs) {
-    if (Object.hasOwn(subs, ast.name)) {
-      return subs[ast.name];
-    }
-    throw ReferenceError(`${ast.name} is not defined`);
-  },
-  evalLiteral(ast) {
-    return ast.value;
-  },
-  evalMemberExpression(ast, subs) {
-    const prop = String(
-    // NOTE: `String(value)` throws error when
-    // value has overwritten the toString method to return non-string
-    // i.e. `value = {toString: () => []}`
-    ast.computed ? SafeEval.evalAst(ast.property) // `object[property]`
-    : ast.property.name // `object.property` property is Identifier
-    );
-    const obj = SafeEval.evalAst(ast.object, subs);
-    if (obj === undefined || obj === null) {
-      throw TypeError(`Cannot read properties of ${obj} (reading '${prop}')`);
-    }
-    if (!Object.hasOwn(obj, prop) && BLOCKED_PROTO_PROPERTIES.has(prop)) {
-      throw TypeError(`Cannot read properties of ${obj} (reading '${prop}')`);
-    }
-    const result = obj[prop];
-    if (typeof result === 'function') {
-      return result.bind(obj); // arrow functions aren't affected by bind.
-    }
-    return result;
-  },
-  evalUnaryExpression(ast, subs) {
-    const result = {
-      '-': a => -SafeEval.evalAst(a, subs),
-      '!': a => !SafeEval.evalAst(a, subs),
-      '~': a => ~SafeEval.evalAst(a, subs),
-      // eslint-disable-next-line no-implicit-coercion -- API
-      '+': a => +SafeEval.evalAst(a, subs),
-      typeof: a => typeof SafeEval.evalAst(a, subs),
-      // eslint-disable-next-line no-void, sonarjs/void-use -- feature
-      void: a => void SafeEval.evalAst(a, subs)
-    }[ast.operator](ast.argument);
-    return result;
-  },
-  evalArrayExpression(ast, subs) {
-    return ast.elements.map(el => SafeEval.evalAst(el, subs));
-  },
-  evalCallExpression(ast, subs) {
-    const args = ast.arguments.map(arg => SafeEval.evalAst(arg, subs));
-    const func = SafeEval.evalAst(ast.callee, subs);
-    /* c8 ignore start  */
-    if (func === Function) {
-      // unreachable since BLOCKED_PROTO_PROPERTIES includes 'constructor'
-      throw new Error('Function constructor is disabled');
-    }
-    /* c8 ignore end  */
-    return func(...args);
-  },
-  evalAssignmentExpression(ast, subs) {
-    if (ast.left.type !== 'Identifier') {
-      throw SyntaxError('Invalid left-hand side in assignment');
-    }
-    const id = ast.left.name;
-    const value = SafeEval.evalAst(ast.right, subs);
-    subs[id] = value;
-    return subs[id];
-  }
-};
-
-/**
- * A replacement for NodeJS' VM.Script which is also {@link https://developer.mozilla.org/en-US/docs/Web/HTTP/CSP | Content Security Policy} friendly.
- */
-class SafeScript {
-  /**
-   * @param {string} expr Expression to evaluate
-   */
-  constructor(expr) {
-    this.code = expr;
-    this.ast = jsep(this.code);
-  }
-
-  /**
-   * @param {object} context Object whose items will be added
-   *   to evaluation
-   * @returns {EvaluatedResult} Result of evaluated code
-   */
-  runInNewContext(context) {
-    // `Object.create(null)` creates a prototypeless object
-    const keyMap = Object.assign(Object.create(null), context);
-    return SafeEval.evalAst(this.ast, keyMap);
-  }
-}
-
-/* eslint-disable camelcase -- Convenient for escaping */
-
-
-/**
- * @typedef {null|boolean|number|string|object|GenericArray} JSONObject
- */
-
-/**
- * @typedef {any} AnyItem
- */
-
-/**
- * @typedef {any} AnyResult
- */
-
-/**
- * Copies array and then pushes item into it.
- * @param {GenericArray} arr Array to copy and into which to push
- * @param {AnyItem} item Array item to add (to end)
- * @returns {GenericArray} Copy of the original array
- */
-function push(arr, item) {
-  arr = arr.slice();
-  arr.push(item);
-  return arr;
-}
-/**
- * Copies array and then unshifts item into it.
- * @param {AnyItem} item Array item to add (to beginning)
- * @param {GenericArray} arr Array to copy and into which to unshift
- * @returns {GenericArray} Copy of the original array
- */
-function unshift(item, arr) {
-  arr = arr.slice();
-  arr.unshift(item);
-  return arr;
-}
-
-/**
- * Caught when JSONPath is used without `new` but rethrown if with `new`
- * @extends Error
- */
-class NewError extends Error {
-  /**
-   * @param {AnyResult} value The evaluated scalar value
-   */
-  constructor(value) {
-    super('JSONPath should not be called with "new" (it prevents return ' + 'of (unwrapped) scalar values)');
-    this.avoidNew = true;
-    this.value = value;
-    this.name = 'NewError';
-  }
-}
-
-/**
-* @typedef {object} ReturnObject
-* @property {string} path
-* @property {JSONObject} value
-* @property {object|GenericArray} parent
-* @property {string} parentProperty
-*/
-
-/**
-* @callback JSONPathCallback
-* @param {string|object} preferredOutput
-* @param {"value"|"property"} type
-* @param {ReturnObject} fullRetObj
-* @returns {void}
-*/
-
-/**
-* @callback OtherTypeCallback
-* @param {JSONObject} val
-* @param {string} path
-* @param {object|GenericArray} parent
-* @param {string} parentPropName
-* @returns {boolean}
-*/
-
-/**
- * @typedef {any} ContextItem
- */
-
-/**
- * @typedef {any} EvaluatedResult
- */
-
-/**
-* @callback EvalCallback
-* @param {string} code
-* @param {ContextItem} context
-* @returns {EvaluatedResult}
-*/
-
-/**
- * @typedef {typeof SafeScript} EvalClass
- */
-
-/**
- * @typedef {object} JSONPathOptions
- * @property {JSON} json
- * @property {string|string[]} path
- * @property {"value"|"path"|"pointer"|"parent"|"parentProperty"|
- *   "all"} [resultType="value"]
- * @property {boolean} [flatten=false]
- * @property {boolean} [wrap=true]
- * @property {object} [sandbox={}]
- * @property {EvalCallback|EvalClass|'safe'|'native'|
- *   boolean} [eval = 'safe']
- * @property {object|GenericArray|null} [parent=null]
- * @property {string|null} [parentProperty=null]
- * @property {JSONPathCallback} [callback]
- * @property {OtherTypeCallback} [otherTypeCallback] Defaults to
- *   function which throws on encountering `@other`
- * @property {boolean} [autostart=true]
- */
-
-/**
- * @param {string|JSONPathOptions} opts If a string, will be treated as `expr`
- * @param {string} [expr] JSON path to evaluate
- * @param {JSON} [obj] JSON object to evaluate against
- * @param {JSONPathCallback} [callback] Passed 3 arguments: 1) desired payload
- *     per `resultType`, 2) `"value"|"property"`, 3) Full returned object with
- *     all payloads
- * @param {OtherTypeCallback} [otherTypeCallback] If `@other()` is at the end
- *   of one's query, this will be invoked with the value of the item, its
- *   path, its parent, and its parent's property name, and it should return
- *   a boolean indicating whether the supplied value belongs to the "other"
- *   type or not (or it may handle transformations and return `false`).
- * @returns {JSONPath}
- * @class
- */
-function JSONPath(opts, expr, obj, callback, otherTypeCallback) {
-  // eslint-disable-next-line no-restricted-syntax -- Allow for pseudo-class
-  if (!(this instanceof JSONPath)) {
-    try {
-      return new JSONPath(opts, expr, obj, callback, otherTypeCallback);
-    } catch (e) {
-      if (!e.avoidNew) {
-        throw e;
-      }
-      return e.value;
-    }
-  }
-  if (typeof opts === 'string') {
-    otherTypeCallback = callback;
-    callback = obj;
-    obj = expr;
-    expr = opts;
-    opts = null;
-  }
-  const optObj = opts && typeof opts === 'object';
-  opts = opts || {};
-  this.json = opts.json || obj;
-  this.path = opts.path || expr;
-  this.resultType = opts.resultType || 'value';
-  this.flatten = opts.flatten || false;
-  this.wrap = Object.hasOwn(opts, 'wrap') ? opts.wrap : true;
-  this.sandbox = opts.sandbox || {};
-  this.eval = opts.eval === undefined ? 'safe' : opts.eval;
-  this.ignoreEvalErrors = typeof opts.ignoreEvalErrors === 'undefined' ? false : opts.ignoreEvalErrors;
-  this.parent = opts.parent || null;
-  this.parentProperty = opts.parentProperty || null;
-  this.callback = opts.callback || callback || null;
-  this.otherTypeCallback = opts.otherTypeCallback || otherTypeCallback || function () {
-    throw new TypeError('You must supply an otherTypeCallback callback option ' + 'with the @other() operator.');
-  };
-  if (opts.autostart !== false) {
-    const args = {
-      path: optObj ? opts.path : expr
-    };
-    if (!optObj) {
-      args.json = obj;
-    } else if ('json' in opts) {
-      args.json = opts.json;
-    }
-    const ret = this.evaluate(args);
-    if (!ret || typeof ret !== 'object') {
-      throw new NewError(ret);
-    }
-    return ret;
-  }
-}
-
-// PUBLIC METHODS
-JSONPath.prototype.evaluate = function (expr, json, callback, otherTypeCallback) {
-  let currParent = this.parent,
-    currParentProperty = this.parentProperty;
-  let {
-    flatten,
-    wrap
-  } = this;
-  this.currResultType = this.resultType;
-  this.currEval = this.eval;
-  this.currSandbox = this.sandbox;
-  callback = callback || this.callback;
-  this.currOtherTypeCallback = otherTypeCallback || this.otherTypeCallback;
-  json = json || this.json;
-  expr = expr || this.path;
-  if (expr && typeof expr === 'object' && !Array.isArray(expr)) {
-    if (!expr.path && expr.path !== '') {
-      throw new TypeError('You must supply a "path" property when providing an object ' + 'argument to JSONPath.evaluate().');
-    }
-    if (!Object.hasOwn(expr, 'json')) {
-      throw new TypeError('You must supply a "json" property when providing an object ' + 'argument to JSONPath.evaluate().');
-    }
-    ({
-      json
-    } = expr);
-    flatten = Object.hasOwn(expr, 'flatten') ? expr.flatten : flatten;
-    this.currResultType = Object.hasOwn(expr, 'resultType') ? expr.resultType : this.currResultType;
-    this.currSandbox = Object.hasOwn(expr, 'sandbox') ? expr.sandbox : this.currSandbox;
-    wrap = Object.hasOwn(expr, 'wrap') ? expr.wrap : wrap;
-    this.currEval = Object.hasOwn(expr, 'eval') ? expr.eval : this.currEval;
-    callback = Object.hasOwn(expr, 'callback') ? expr.callback : callback;
-    this.currOtherTypeCallback = Object.hasOwn(expr, 'otherTypeCallback') ? expr.otherTypeCallback : this.currOtherTypeCallback;
-    currParent = Object.hasOwn(expr, 'parent') ? expr.parent : currParent;
-    currParentProperty = Object.hasOwn(expr, 'parentProperty') ? expr.parentProperty : currParentProperty;
-    expr = expr.path;
-  }
-  currParent = currParent || null;
-  currParentProperty = currParentProperty || null;
-  if (Array.isArray(expr)) {
-    expr = JSONPath.toPathString(expr);
-  }
-  if (!expr && expr !== '' || !json) {
-    return undefined;
-  }
-  const exprList = JSONPath.toPathArray(expr);
-  if (exprList[0] === '$' && exprList.length > 1) {
-    exprList.shift();
-  }
-  this._hasParentSelector = null;
-  const result = this._trace(exprList, json, ['$'], currParent, currParentProperty, callback).filter(function (ea) {
-    return ea && !ea.isParentSelector;
-  });
-  if (!result.length) {
-    return wrap ? [] : undefined;
-  }
-  if (!wrap && result.length === 1 && !result[0].hasArrExpr) {
-    return this._getPreferredOutput(result[0]);
-  }
-  return result.reduce((rslt, ea) => {
-    const valOrPath = this._getPreferredOutput(ea);
-    if (flatten && Array.isArray(valOrPath)) {
-      rslt = rslt.concat(valOrPath);
-    } else {
-      rslt.push(valOrPath);
-    }
-    return rslt;
-  }, []);
-};
-
-// PRIVATE METHODS
-
-JSONPath.prototype._getPreferredOutput = function (ea) {
-  const resultType = this.currResultType;
-  switch (resultType) {
-    case 'all':
-      {
-        const path = Array.isArray(ea.path) ? ea.path : JSONPath.toPathArray(ea.path);
-        ea.pointer = JSONPath.toPointer(path);
-        ea.path = typeof ea.path === 'string' ? ea.path : JSONPath.toPathString(ea.path);
-        return ea;
-      }
-    case 'value':
-    case 'parent':
-    case 'parentProperty':
-      return ea[resultType];
-    case 'path':
-      return JSONPath.toPathString(ea[resultType]);
-    case 'pointer':
-      return JSONPath.toPointer(ea.path);
-    default:
-      throw new TypeError('Unknown result type');
-  }
-};
-JSONPath.prototype._handleCallback = function (fullRetObj, callback, type) {
-  if (callback) {
-    const preferredOutput = this._getPreferredOutput(fullRetObj);
-    fullRetObj.path = typeof fullRetObj.path === 'string' ? fullRetObj.path : JSONPath.toPathString(fullRetObj.path);
-    // eslint-disable-next-line n/callback-return -- No need to return
-    callback(preferredOutput, type, fullRetObj);
-  }
-};
-
-/**
- *
- * @param {string} expr
- * @param {JSONObject} val
- * @param {string} path
- * @param {object|GenericArray} parent
- * @param {string} parentPropName
- * @param {JSONPathCallback} callback
- * @param {boolean} hasArrExpr
- * @param {boolean} literalPriority
- * @returns {ReturnObject|ReturnObject[]}
- */
-JSONPath.prototype._trace = function (expr, val, path, parent, parentPropName, callback, hasArrExpr, literalPriority) {
-  // No expr to follow? return path and value as the result of
-  //  this trace branch
-  let retObj;
-  if (!expr.length) {
-    retObj = {
-      path,
-      value: val,
-      parent,
-      parentProperty: parentPropName,
-      hasArrExpr
-    };
-    this._handleCallback(retObj, callback, 'value');
-    return retObj;
-  }
-  const loc = expr[0],
-    x = expr.slice(1);
-
-  // We need to gather the return value of recursive trace calls in order to
-  // do the parent sel computation.
-  const ret = [];
-  /**
-   *
-   * @param {ReturnObject|ReturnObject[]} elems
-   * @returns {void}
-   */
-  function addRet(elems) {
-    if (Array.isArray(elems)) {
-      // This was causing excessive stack size in Node (with or
-      //  without Babel) against our performance test:
-      //  `ret.push(...elems);`
-      elems.forEach(t => {
-        ret.push(t);
-      });
-    } else {
-      ret.push(elems);
-    }
-  }
-  if ((typeof loc !== 'string' || literalPriority) && val && Object.hasOwn(val, loc)) {
-    // simple case--directly follow property
-    addRet(this._trace(x, val[loc], push(path, loc), val, loc, callback, hasArrExpr));
-    // eslint-disable-next-line unicorn/prefer-switch -- Part of larger `if`
-  } else if (loc === '*') {
-    // all child properties
-    this._walk(val, m => {
-      addRet(this._trace(x, val[m], push(path, m), val, m, callback, true, true));
-    });
-  } else if (loc === '..') {
-    // all descendent parent properties
-    // Check remaining expression with val's immediate children
-    addRet(this._trace(x, val, path, parent, parentPropName, callback, hasArrExpr));
-    this._walk(val, m => {
-      // We don't join m and x here because we only want parents,
-      //   not scalar values
-      if (typeof val[m] === 'object') {
-        // Keep going with recursive descent on val's
-        //   object children
-        addRet(this._trace(expr.slice(), val[m], push(path, m), val, m, callback, true));
-      }
-    });
-    // The parent sel computation is handled in the frame above using the
-    // ancestor object of val
-  } else if (loc === '^') {
-    // This is not a final endpoint, so we do not invoke the callback here
-    this._hasParentSelector = true;
-    return {
-      path: path.slice(0, -1),
-      expr: x,
-      isParentSelector: true
-    };
-  } else if (loc === '~') {
-    // property name
-    retObj = {
-      path: push(path, loc),
-      value: parentPropName,
-      parent,
-      parentProperty: null
-    };
-    this._handleCallback(retObj, callback, 'property');
-    return retObj;
-  } else if (loc === '$') {
-    // root only
-    addRet(this._trace(x, val, path, null, null, callback, hasArrExpr));
-  } else if (/^(-?\d*):(-?\d*):?(\d*)$/u.test(loc)) {
-    // [start:end:step]  Python slice syntax
-    addRet(this._slice(loc, x, val, path, parent, parentPropName, callback));
-  } else if (loc.indexOf('?(') === 0) {
-    // [?(expr)] (filtering)
-    if (this.currEval === false) {
-      throw new Error('Eval [?(expr)] prevented in JSONPath expression.');
-    }
-    const safeLoc = loc.replace(/^\?\((.*?)\)$/u, '$1');
-    // check for a nested filter expression
-    const nested = /@.?([^?]*)[['](\??\(.*?\))(?!.\)\])[\]']/gu.exec(safeLoc);
-    if (nested) {
-      // find if there are matches in the nested expression
-      // add them to the result set if there is at least one match
-      this._walk(val, m => {
-        const npath = [nested[2]];
-        const nvalue = nested[1] ? val[m][nested[1]] : val[m];
-        const filterResults = this._trace(npath, nvalue, path, parent, parentPropName, callback, true);
-        if (filterResults.length > 0) {
-          addRet(this._trace(x, val[m], push(path, m), val, m, callback, true));
-        }
-      });
-    } else {
-      this._walk(val, m => {
-        if (this._eval(safeLoc, val[m], m, path, parent, parentPropName)) {
-          addRet(this._trace(x, val[m], push(path, m), val, m, callback, true));
-        }
-      });
-    }
-  } else if (loc[0] === '(') {
-    // [(expr)] (dynamic property/index)
-    if (this.currEval === false) {
-      throw new Error('Eval [(expr)] prevented in JSONPath expression.');
-    }
-    // As this will resolve to a property name (but we don't know it
-    //  yet), property and parent information is relative to the
-    //  parent of the property to which this expression will resolve
-    addRet(this._trace(unshift(this._eval(loc, val, path.at(-1), path.slice(0, -1), parent, parentPropName), x), val, path, parent, parentPropName, callback, hasArrExpr));
-  } else if (loc[0] === '@') {
-    // value type: @boolean(), etc.
-    let addType = false;
-    const valueType = loc.slice(1, -2);
-    switch (valueType) {
-      case 'scalar':
-        if (!val || !['object', 'function'].includes(typeof val)) {
-          addType = true;
-        }
-        break;
-      case 'boolean':
-      case 'string':
-      case 'undefined':
-      case 'function':
-        if (typeof val === valueType) {
-          addType = true;
-        }
-        break;
-      case 'integer':
-        if (Number.isFinite(val) && !(val % 1)) {
-          addType = true;
-        }
-        break;
-      case 'number':
-        if (Number.isFinite(val)) {
-          addType = true;
-        }
-        break;
-      case 'nonFinite':
-        if (typeof val === 'number' && !Number.isFinite(val)) {
-          addType = true;
-        }
-        break;
-      case 'object':
-        if (val && typeof val === valueType) {
-          addType = true;
-        }
-        break;
-      case 'array':
-        if (Array.isArray(val)) {
-          addType = true;
-        }
-        break;
-      case 'other':
-        addType = this.currOtherTypeCallback(val, path, parent, parentPropName);
-        break;
-      case 'null':
-        if (val === null) {
-          addType = true;
-        }
-        break;
-      /* c8 ignore next 2 */
-      default:
-        throw new TypeError('Unknown value type ' + valueType);
-    }
-    if (addType) {
-      retObj = {
-        path,
-        value: val,
-        parent,
-        parentProperty: parentPropName
-      };
-      this._handleCallback(retObj, callback, 'value');
-      return retObj;
-    }
-    // `-escaped property
-  } else if (loc[0] === '`' && val && Object.hasOwn(val, loc.slice(1))) {
-    const locProp = loc.slice(1);
-    addRet(this._trace(x, val[locProp], push(path, locProp), val, locProp, callback, hasArrExpr, true));
-  } else if (loc.includes(',')) {
-    // [name1,name2,...]
-    const parts = loc.split(',');
-    for (const part of parts) {
-      addRet(this._trace(unshift(part, x), val, path, parent, parentPropName, callback, true));
-    }
-    // simple case--directly follow property
-  } else if (!literalPriority && val && Object.hasOwn(val, loc)) {
-    addRet(this._trace(x, val[loc], push(path, loc), val, loc, callback, hasArrExpr, true));
-  }
-
-  // We check the resulting values for parent selections. For parent
-  // selections we discard the value object and continue the trace with the
-  // current val object
-  if (this._hasParentSelector) {
-    for (let t = 0; t < ret.length; t++) {
-      const rett = ret[t];
-      if (rett && rett.isParentSelector) {
-        const tmp = this._trace(rett.expr, val, rett.path, parent, parentPropName, callback, hasArrExpr);
-        if (Array.isArray(tmp)) {
-          ret[t] = tmp[0];
-          const tl = tmp.length;
-          for (let tt = 1; tt < tl; tt++) {
-            // eslint-disable-next-line @stylistic/max-len -- Long
-            // eslint-disable-next-line sonarjs/updated-loop-counter -- Convenient
-            t++;
-            ret.splice(t, 0, tmp[tt]);
-          }
-        } else {
-          ret[t] = tmp;
-        }
-      }
-    }
-  }
-  return ret;
-};
-JSONPath.prototype._walk = function (val, f) {
-  if (Array.isArray(val)) {
-    const n = val.length;
-    for (let i = 0; i < n; i++) {
-      f(i);
-    }
-  } else if (val && typeof val === 'object') {
-    Object.keys(val).forEach(m => {
-      f(m);
-    });
-  }
-};
-JSONPath.prototype._slice = function (loc, expr, val, path, parent, parentPropName, callback) {
-  if (!Array.isArray(val)) {
-    return undefined;
-  }
-  const len = val.length,
-    parts = loc.split(':'),
-    step = parts[2] && Number.parseInt(parts[2]) || 1;
-  let start = parts[0] && Number.parseInt(parts[0]) || 0,
-    end = parts[1] && Number.parseInt(parts[1]) || len;
-  start = start < 0 ? Math.max(0, start + len) : Math.min(len, start);
-  end = end < 0 ? Math.max(0, end + len) : Math.min(len, end);
-  const ret = [];
-  for (let i = start; i < end; i += step) {
-    const tmp = this._trace(unshift(i, expr), val, path, parent, parentPropName, callback, true);
-    // Should only be possible to be an array here since first part of
-    //   ``unshift(i, expr)` passed in above would not be empty, nor `~`,
-    //     nor begin with `@` (as could return objects)
-    // This was causing excessive stack size in Node (with or
-    //  without Babel) against our performance test: `ret.push(...tmp);`
-    tmp.forEach(t => {
-      ret.push(t);
-    });
-  }
-  return ret;
-};
-JSONPath.prototype._eval = function (code, _v, _vname, path, parent, parentPropName) {
-  this.currSandbox._$_parentProperty = parentPropName;
-  this.currSandbox._$_parent = parent;
-  this.currSandbox._$_property = _vname;
-  this.currSandbox._$_root = this.json;
-  this.currSandbox._$_v = _v;
-  const containsPath = code.includes('@path');
-  if (containsPath) {
-    this.currSandbox._$_path = JSONPath.toPathString(path.concat([_vname]));
-  }
-  const scriptCacheKey = this.currEval + 'Script:' + code;
-  if (!JSONPath.cache[scriptCacheKey]) {
-    let script = code.replaceAll('@parentProperty', '_$_parentProperty').replaceAll('@parent', '_$_parent').replaceAll('@property', '_$_property').replaceAll('@root', '_$_root').replaceAll(/@([.\s)[])/gu, '_$_v$1');
-    if (containsPath) {
-      script = script.replaceAll('@path', '_$_path');
-    }
-    if (this.currEval === 'safe' || this.currEval === true || this.currEval === undefined) {
-      JSONPath.cache[scriptCacheKey] = new this.safeVm.Script(script);
-    } else if (this.currEval === 'native') {
-      JSONPath.cache[scriptCacheKey] = new this.vm.Script(script);
-    } else if (typeof this.currEval === 'function' && this.currEval.prototype && Object.hasOwn(this.currEval.prototype, 'runInNewContext')) {
-      const CurrEval = this.currEval;
-      JSONPath.cache[scriptCacheKey] = new CurrEval(script);
-    } else if (typeof this.currEval === 'function') {
-      JSONPath.cache[scriptCacheKey] = {
-        runInNewContext: context => this.currEval(script, context)
-      };
-    } else {
-      throw new TypeError(`Unknown "eval" property "${this.currEval}"`);
-    }
-  }
-  try {
-    return JSONPath.cache[scriptCacheKey].runInNewContext(this.currSandbox);
-  } catch (e) {
-    if (this.ignoreEvalErrors) {
-      return false;
-    }
-    throw new Error('jsonPath: ' + e.message + ': ' + code);
-  }
-};
-
-// PUBLIC CLASS PROPERTIES AND METHODS
-
-// Could store the cache object itself
-JSONPath.cache = {};
-
-/**
- * @param {string[]} pathArr Array to convert
- * @returns {string} The path string
- */
-JSONPath.toPathString = function (pathArr) {
-  const x = pathArr,
-    n = x.length;
-  let p = '$';
-  for (let i = 1; i < n; i++) {
-    if (!/^(~|\^|@.*?\(\))$/u.test(x[i])) {
-      p += /^[0-9*]+$/u.test(x[i]) ? '[' + x[i] + ']' : "['" + x[i] + "']";
-    }
-  }
-  return p;
-};
-
-/**
- * @param {string} pointer JSON Path
- * @returns {string} JSON Pointer
- */
-JSONPath.toPointer = function (pointer) {
-  const x = pointer,
-    n = x.length;
-  let p = '';
-  for (let i = 1; i < n; i++) {
-    if (!/^(~|\^|@.*?\(\))$/u.test(x[i])) {
-      p += '/' + x[i].toString().replaceAll('~', '~0').replaceAll('/', '~1');
-    }
-  }
-  return p;
-};
-
-/**
- * @param {string} expr Expression to convert
- * @returns {string[]}
- */
-JSONPath.toPathArray = function (expr) {
-  const {
-    cache
-  } = JSONPath;
-  if (cache[expr]) {
-    return cache[expr].concat();
-  }
-  const subx = [];
-  const normalized = expr
-  // Properties
-  .replaceAll(/@(?:null|boolean|number|string|integer|undefined|nonFinite|scalar|array|object|function|other)\(\)/gu, ';$&;')
-  // Parenthetical evaluations (filtering and otherwise), directly
-  //   within brackets or single quotes
-  .replaceAll(/[['](\??\(.*?\))[\]'](?!.\])/gu, function ($0, $1) {
-    return '[#' + (subx.push($1) - 1) + ']';
-  })
-  // Escape periods and tildes within properties
-  .replaceAll(/\[['"]([^'\]]*)['"]\]/gu, function ($0, prop) {
-    return "['" + prop.replaceAll('.', '%@%').replaceAll('~', '%%@@%%') + "']";
-  })
-  // Properties operator
-  .replaceAll('~', ';~;')
-  // Split by property boundaries
-  .replaceAll(/['"]?\.['"]?(?![^[]*\])|\[['"]?/gu, ';')
-  // Reinsert periods within properties
-  .replaceAll('%@%', '.')
-  // Reinsert tildes within properties
-  .replaceAll('%%@@%%', '~')
-  // Parent
-  .replaceAll(/(?:;)?(\^+)(?:;)?/gu, function ($0, ups) {
-    return ';' + ups.split('').join(';') + ';';
-  })
-  // Descendents
-  .replaceAll(/;;;|;;/gu, ';..;')
-  // Remove trailing
-  .replaceAll(/;$|'?\]|'$/gu, '');
-  const exprList = normalized.split(';').map(function (exp) {
-    const match = exp.match(/#(\d+)/u);
-    return !match || !match[1] ? exp : subx[match[1]];
-  });
-  cache[expr] = exprList;
-  return cache[expr].concat();
-};
-JSONPath.prototype.safeVm = {
-  Script: SafeScript
-};
-
-JSONPath.prototype.vm = external_vm_namespaceObject;
-
-
-
+// EXTERNAL MODULE: ../../node_modules/jsonpath-plus/dist/index-node-esm.js + 1 modules
+var index_node_esm = __nccwpck_require__(5256);
+// EXTERNAL MODULE: ../../packages/shared/src/action/mask.ts
+var mask = __nccwpck_require__(3186);
 ;// CONCATENATED MODULE: ../../packages/shared/src/http/expectations.ts
+
 
 
 /** Judges one response against a probe's expectations; the first unmet one is the reason. */
@@ -70743,18 +69011,36 @@ function judgeJson(expected, body) {
     }
     for (const [path, want] of Object.entries(expected)) {
         const query = path.startsWith('$') ? path : `$.${path}`;
-        const found = JSONPath({ path: query, json: json, wrap: true, eval: false });
+        const found = (0,index_node_esm/* JSONPath */.E)({ path: query, json: json, wrap: true, eval: false });
         if (found.length === 0)
             return `JSON path ${path} not found`;
         const actual = found.length === 1 ? found[0] : found;
         if (!(0,external_node_util_.isDeepStrictEqual)(actual, want)) {
-            return `JSON path ${path} is ${JSON.stringify(actual)}, expected ${JSON.stringify(want)}`;
+            return `JSON path ${path} is ${shown(actual)}, expected ${shown(want)}`;
         }
     }
     return undefined;
 }
+/** Longest value of a response quoted in a reason. */
+const MAX_SHOWN = 80;
+/**
+ * A value of the response, for a reason that goes to the log, the `results`
+ * output and the summary. A response may echo what the probe sent (a header
+ * value, a token): registered secrets are masked before the value is cut — a
+ * cut secret would no longer be recognised — and a long value is cut rather
+ * than dumped.
+ */
+function shown(value) {
+    return cut((0,mask/* redact */.E$)(JSON.stringify(value) ?? String(value)));
+}
+function cut(text) {
+    return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 1)}…` : text;
+}
 
+// EXTERNAL MODULE: ../../packages/shared/src/http/url-credentials.ts
+var url_credentials = __nccwpck_require__(6380);
 ;// CONCATENATED MODULE: ../../packages/shared/src/http/smoke-test.ts
+
 
 
 
@@ -70845,13 +69131,103 @@ function describeRequestError(error, timeoutMs, deadline) {
 function message(error) {
     return error instanceof Error ? error.message : String(error);
 }
-/** A URL without its password, for logs and summaries. */
+/** A URL without its credentials (the password, and a token given as the user name), for logs and summaries. */
 function redactUrl(url) {
-    const parsed = new URL(url);
-    if (!parsed.password)
-        return url;
-    parsed.password = '***';
-    return parsed.toString();
+    return (0,url_credentials/* withoutCredentials */.r)(url);
+}
+
+
+/***/ }),
+
+/***/ 6380:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   O: () => (/* binding */ urlCredentials),
+/* harmony export */   r: () => (/* binding */ withoutCredentials)
+/* harmony export */ });
+// Credentials written into a URL (`https://user:password@host/`,
+// `https://TOKEN@host/`, `https://x-access-token:TOKEN@host/`). They are read
+// from the text as given, without a URL parser, so that a URL that fails
+// validation is masked before the message that quotes it.
+/** Token prefixes of well-known services (GitHub, GitLab, Slack, npm), used as a URL's user name. */
+const TOKEN_PREFIX = /^(?:gh[pousr]_|github_pat_|glpat-|xox[abpr]-|npm_)/;
+/**
+ * The userinfo of a URL-like text: what lies between the scheme's slashes (or
+ * the start) and the last `@` before the path, as the WHATWG URL parser reads it.
+ */
+function userinfoOf(text) {
+    // A scheme with its slashes, however many (`htps:/` is a typo to mask too); `user:pw@host` has none.
+    const start = /^[A-Za-z][A-Za-z0-9+.-]*:[/\\]+/.exec(text)?.[0].length ?? 0;
+    const rest = text.slice(start);
+    const authorityEnd = rest.search(/[/?#\\]/);
+    const authority = authorityEnd >= 0 ? rest.slice(0, authorityEnd) : rest;
+    const at = authority.lastIndexOf('@');
+    if (at < 0)
+        return undefined;
+    const userinfo = authority.slice(0, at);
+    const colon = userinfo.indexOf(':');
+    return {
+        start,
+        end: start + at,
+        username: colon >= 0 ? userinfo.slice(0, colon) : userinfo,
+        password: colon >= 0 ? userinfo.slice(colon + 1) : undefined,
+    };
+}
+/**
+ * Whether a URL's user name is itself a credential: it is when there is no
+ * password (`https://TOKEN@host/`), or when it does not look like a person's
+ * or a bot's name (a known token prefix, or long with digits).
+ */
+function usernameIsSecret(username, password) {
+    if (!password)
+        return username !== '';
+    const plain = /^[A-Za-z][A-Za-z0-9._-]*$/.test(username) && username.length <= 32;
+    return !plain || TOKEN_PREFIX.test(username) || (username.length >= 16 && /\d/.test(username));
+}
+function decoded(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
+}
+/**
+ * The secrets a URL carries, in the forms they take: as written, decoded,
+ * and `user:password` as Basic authentication encodes it. Empty when the URL
+ * has no credentials.
+ */
+function urlCredentials(text) {
+    const info = userinfoOf(text);
+    if (!info)
+        return [];
+    const { username, password } = info;
+    const secrets = new Set();
+    if (password) {
+        secrets.add(password);
+        secrets.add(decoded(password));
+        secrets.add(`${decoded(username)}:${decoded(password)}`);
+    }
+    if (usernameIsSecret(username, password)) {
+        secrets.add(username);
+        secrets.add(decoded(username));
+    }
+    return [...secrets].filter((secret) => secret.trim() !== '');
+}
+/**
+ * The URL as written, with its credentials replaced by `***`: the password,
+ * and the user name when it is a credential itself. For logs, outputs,
+ * summaries and messages; works on text that is not a valid URL too.
+ */
+function withoutCredentials(text) {
+    const info = userinfoOf(text);
+    if (!info)
+        return text;
+    const { start, end, username, password } = info;
+    const user = usernameIsSecret(username, password) ? '***' : username;
+    const shown = password === undefined ? user : `${user}:${password ? '***' : ''}`;
+    return `${text.slice(0, start)}${shown}${text.slice(end)}`;
 }
 
 
@@ -73779,11 +72155,11 @@ __webpack_unused_export__ = errors.YAMLError;
 __webpack_unused_export__ = errors.YAMLParseError;
 __webpack_unused_export__ = errors.YAMLWarning;
 __webpack_unused_export__ = Alias.Alias;
-__webpack_unused_export__ = identity.isAlias;
+exports.Vj = identity.isAlias;
 __webpack_unused_export__ = identity.isCollection;
 __webpack_unused_export__ = identity.isDocument;
 __webpack_unused_export__ = identity.isMap;
-__webpack_unused_export__ = identity.isNode;
+exports.Ll = identity.isNode;
 __webpack_unused_export__ = identity.isPair;
 __webpack_unused_export__ = identity.isScalar;
 __webpack_unused_export__ = identity.isSeq;
@@ -73793,13 +72169,13 @@ __webpack_unused_export__ = YAMLMap.YAMLMap;
 __webpack_unused_export__ = YAMLSeq.YAMLSeq;
 __webpack_unused_export__ = cst;
 __webpack_unused_export__ = lexer.Lexer;
-__webpack_unused_export__ = lineCounter.LineCounter;
+exports.HN = lineCounter.LineCounter;
 __webpack_unused_export__ = parser.Parser;
-exports.qg = publicApi.parse;
+__webpack_unused_export__ = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
-__webpack_unused_export__ = publicApi.parseDocument;
+exports.Tp = publicApi.parseDocument;
 __webpack_unused_export__ = publicApi.stringify;
-__webpack_unused_export__ = visit.visit;
+exports.YR = visit.visit;
 __webpack_unused_export__ = visit.visitAsync;
 
 
@@ -82678,6 +81054,2096 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+
+/***/ }),
+
+/***/ 5256:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  E: () => (/* binding */ JSONPath)
+});
+
+;// CONCATENATED MODULE: external "vm"
+const external_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("vm");
+;// CONCATENATED MODULE: ../../node_modules/jsonpath-plus/dist/index-node-esm.js
+
+
+/**
+ * @implements {IHooks}
+ */
+class Hooks {
+  /**
+   * @callback HookCallback
+   * @this {*|Jsep} this
+   * @param {Jsep} env
+   * @returns: void
+   */
+  /**
+   * Adds the given callback to the list of callbacks for the given hook.
+   *
+   * The callback will be invoked when the hook it is registered for is run.
+   *
+   * One callback function can be registered to multiple hooks and the same hook multiple times.
+   *
+   * @param {string|object} name The name of the hook, or an object of callbacks keyed by name
+   * @param {HookCallback|boolean} callback The callback function which is given environment variables.
+   * @param {?boolean} [first=false] Will add the hook to the top of the list (defaults to the bottom)
+   * @public
+   */
+  add(name, callback, first) {
+    if (typeof arguments[0] != 'string') {
+      // Multiple hook callbacks, keyed by name
+      for (let name in arguments[0]) {
+        this.add(name, arguments[0][name], arguments[1]);
+      }
+    } else {
+      (Array.isArray(name) ? name : [name]).forEach(function (name) {
+        this[name] = this[name] || [];
+        if (callback) {
+          this[name][first ? 'unshift' : 'push'](callback);
+        }
+      }, this);
+    }
+  }
+
+  /**
+   * Runs a hook invoking all registered callbacks with the given environment variables.
+   *
+   * Callbacks will be invoked synchronously and in the order in which they were registered.
+   *
+   * @param {string} name The name of the hook.
+   * @param {Object<string, any>} env The environment variables of the hook passed to all callbacks registered.
+   * @public
+   */
+  run(name, env) {
+    this[name] = this[name] || [];
+    this[name].forEach(function (callback) {
+      callback.call(env && env.context ? env.context : env, env);
+    });
+  }
+}
+
+/**
+ * @implements {IPlugins}
+ */
+class Plugins {
+  constructor(jsep) {
+    this.jsep = jsep;
+    this.registered = {};
+  }
+
+  /**
+   * @callback PluginSetup
+   * @this {Jsep} jsep
+   * @returns: void
+   */
+  /**
+   * Adds the given plugin(s) to the registry
+   *
+   * @param {object} plugins
+   * @param {string} plugins.name The name of the plugin
+   * @param {PluginSetup} plugins.init The init function
+   * @public
+   */
+  register(...plugins) {
+    plugins.forEach(plugin => {
+      if (typeof plugin !== 'object' || !plugin.name || !plugin.init) {
+        throw new Error('Invalid JSEP plugin format');
+      }
+      if (this.registered[plugin.name]) {
+        // already registered. Ignore.
+        return;
+      }
+      plugin.init(this.jsep);
+      this.registered[plugin.name] = plugin;
+    });
+  }
+}
+
+//     JavaScript Expression Parser (JSEP) 1.4.0
+
+class Jsep {
+  /**
+   * @returns {string}
+   */
+  static get version() {
+    // To be filled in by the template
+    return '1.4.0';
+  }
+
+  /**
+   * @returns {string}
+   */
+  static toString() {
+    return 'JavaScript Expression Parser (JSEP) v' + Jsep.version;
+  }
+  // ==================== CONFIG ================================
+  /**
+   * @method addUnaryOp
+   * @param {string} op_name The name of the unary op to add
+   * @returns {Jsep}
+   */
+  static addUnaryOp(op_name) {
+    Jsep.max_unop_len = Math.max(op_name.length, Jsep.max_unop_len);
+    Jsep.unary_ops[op_name] = 1;
+    return Jsep;
+  }
+
+  /**
+   * @method jsep.addBinaryOp
+   * @param {string} op_name The name of the binary op to add
+   * @param {number} precedence The precedence of the binary op (can be a float). Higher number = higher precedence
+   * @param {boolean} [isRightAssociative=false] whether operator is right-associative
+   * @returns {Jsep}
+   */
+  static addBinaryOp(op_name, precedence, isRightAssociative) {
+    Jsep.max_binop_len = Math.max(op_name.length, Jsep.max_binop_len);
+    Jsep.binary_ops[op_name] = precedence;
+    if (isRightAssociative) {
+      Jsep.right_associative.add(op_name);
+    } else {
+      Jsep.right_associative.delete(op_name);
+    }
+    return Jsep;
+  }
+
+  /**
+   * @method addIdentifierChar
+   * @param {string} char The additional character to treat as a valid part of an identifier
+   * @returns {Jsep}
+   */
+  static addIdentifierChar(char) {
+    Jsep.additional_identifier_chars.add(char);
+    return Jsep;
+  }
+
+  /**
+   * @method addLiteral
+   * @param {string} literal_name The name of the literal to add
+   * @param {*} literal_value The value of the literal
+   * @returns {Jsep}
+   */
+  static addLiteral(literal_name, literal_value) {
+    Jsep.literals[literal_name] = literal_value;
+    return Jsep;
+  }
+
+  /**
+   * @method removeUnaryOp
+   * @param {string} op_name The name of the unary op to remove
+   * @returns {Jsep}
+   */
+  static removeUnaryOp(op_name) {
+    delete Jsep.unary_ops[op_name];
+    if (op_name.length === Jsep.max_unop_len) {
+      Jsep.max_unop_len = Jsep.getMaxKeyLen(Jsep.unary_ops);
+    }
+    return Jsep;
+  }
+
+  /**
+   * @method removeAllUnaryOps
+   * @returns {Jsep}
+   */
+  static removeAllUnaryOps() {
+    Jsep.unary_ops = {};
+    Jsep.max_unop_len = 0;
+    return Jsep;
+  }
+
+  /**
+   * @method removeIdentifierChar
+   * @param {string} char The additional character to stop treating as a valid part of an identifier
+   * @returns {Jsep}
+   */
+  static removeIdentifierChar(char) {
+    Jsep.additional_identifier_chars.delete(char);
+    return Jsep;
+  }
+
+  /**
+   * @method removeBinaryOp
+   * @param {string} op_name The name of the binary op to remove
+   * @returns {Jsep}
+   */
+  static removeBinaryOp(op_name) {
+    delete Jsep.binary_ops[op_name];
+    if (op_name.length === Jsep.max_binop_len) {
+      Jsep.max_binop_len = Jsep.getMaxKeyLen(Jsep.binary_ops);
+    }
+    Jsep.right_associative.delete(op_name);
+    return Jsep;
+  }
+
+  /**
+   * @method removeAllBinaryOps
+   * @returns {Jsep}
+   */
+  static removeAllBinaryOps() {
+    Jsep.binary_ops = {};
+    Jsep.max_binop_len = 0;
+    return Jsep;
+  }
+
+  /**
+   * @method removeLiteral
+   * @param {string} literal_name The name of the literal to remove
+   * @returns {Jsep}
+   */
+  static removeLiteral(literal_name) {
+    delete Jsep.literals[literal_name];
+    return Jsep;
+  }
+
+  /**
+   * @method removeAllLiterals
+   * @returns {Jsep}
+   */
+  static removeAllLiterals() {
+    Jsep.literals = {};
+    return Jsep;
+  }
+  // ==================== END CONFIG ============================
+
+  /**
+   * @returns {string}
+   */
+  get char() {
+    return this.expr.charAt(this.index);
+  }
+
+  /**
+   * @returns {number}
+   */
+  get code() {
+    return this.expr.charCodeAt(this.index);
+  }
+  /**
+   * @param {string} expr a string with the passed in express
+   * @returns Jsep
+   */
+  constructor(expr) {
+    // `index` stores the character number we are currently at
+    // All of the gobbles below will modify `index` as we move along
+    this.expr = expr;
+    this.index = 0;
+  }
+
+  /**
+   * static top-level parser
+   * @returns {jsep.Expression}
+   */
+  static parse(expr) {
+    return new Jsep(expr).parse();
+  }
+
+  /**
+   * Get the longest key length of any object
+   * @param {object} obj
+   * @returns {number}
+   */
+  static getMaxKeyLen(obj) {
+    return Math.max(0, ...Object.keys(obj).map(k => k.length));
+  }
+
+  /**
+   * `ch` is a character code in the next three functions
+   * @param {number} ch
+   * @returns {boolean}
+   */
+  static isDecimalDigit(ch) {
+    return ch >= 48 && ch <= 57; // 0...9
+  }
+
+  /**
+   * Returns the precedence of a binary operator or `0` if it isn't a binary operator. Can be float.
+   * @param {string} op_val
+   * @returns {number}
+   */
+  static binaryPrecedence(op_val) {
+    return Jsep.binary_ops[op_val] || 0;
+  }
+
+  /**
+   * Looks for start of identifier
+   * @param {number} ch
+   * @returns {boolean}
+   */
+  static isIdentifierStart(ch) {
+    return ch >= 65 && ch <= 90 ||
+    // A...Z
+    ch >= 97 && ch <= 122 ||
+    // a...z
+    ch >= 128 && !Jsep.binary_ops[String.fromCharCode(ch)] ||
+    // any non-ASCII that is not an operator
+    Jsep.additional_identifier_chars.has(String.fromCharCode(ch)); // additional characters
+  }
+
+  /**
+   * @param {number} ch
+   * @returns {boolean}
+   */
+  static isIdentifierPart(ch) {
+    return Jsep.isIdentifierStart(ch) || Jsep.isDecimalDigit(ch);
+  }
+
+  /**
+   * throw error at index of the expression
+   * @param {string} message
+   * @throws
+   */
+  throwError(message) {
+    const error = new Error(message + ' at character ' + this.index);
+    error.index = this.index;
+    error.description = message;
+    throw error;
+  }
+
+  /**
+   * Run a given hook
+   * @param {string} name
+   * @param {jsep.Expression|false} [node]
+   * @returns {?jsep.Expression}
+   */
+  runHook(name, node) {
+    if (Jsep.hooks[name]) {
+      const env = {
+        context: this,
+        node
+      };
+      Jsep.hooks.run(name, env);
+      return env.node;
+    }
+    return node;
+  }
+
+  /**
+   * Runs a given hook until one returns a node
+   * @param {string} name
+   * @returns {?jsep.Expression}
+   */
+  searchHook(name) {
+    if (Jsep.hooks[name]) {
+      const env = {
+        context: this
+      };
+      Jsep.hooks[name].find(function (callback) {
+        callback.call(env.context, env);
+        return env.node;
+      });
+      return env.node;
+    }
+  }
+
+  /**
+   * Push `index` up to the next non-space character
+   */
+  gobbleSpaces() {
+    let ch = this.code;
+    // Whitespace
+    while (ch === Jsep.SPACE_CODE || ch === Jsep.TAB_CODE || ch === Jsep.LF_CODE || ch === Jsep.CR_CODE) {
+      ch = this.expr.charCodeAt(++this.index);
+    }
+    this.runHook('gobble-spaces');
+  }
+
+  /**
+   * Top-level method to parse all expressions and returns compound or single node
+   * @returns {jsep.Expression}
+   */
+  parse() {
+    this.runHook('before-all');
+    const nodes = this.gobbleExpressions();
+
+    // If there's only one expression just try returning the expression
+    const node = nodes.length === 1 ? nodes[0] : {
+      type: Jsep.COMPOUND,
+      body: nodes
+    };
+    return this.runHook('after-all', node);
+  }
+
+  /**
+   * top-level parser (but can be reused within as well)
+   * @param {number} [untilICode]
+   * @returns {jsep.Expression[]}
+   */
+  gobbleExpressions(untilICode) {
+    let nodes = [],
+      ch_i,
+      node;
+    while (this.index < this.expr.length) {
+      ch_i = this.code;
+
+      // Expressions can be separated by semicolons, commas, or just inferred without any
+      // separators
+      if (ch_i === Jsep.SEMCOL_CODE || ch_i === Jsep.COMMA_CODE) {
+        this.index++; // ignore separators
+      } else {
+        // Try to gobble each expression individually
+        if (node = this.gobbleExpression()) {
+          nodes.push(node);
+          // If we weren't able to find a binary expression and are out of room, then
+          // the expression passed in probably has too much
+        } else if (this.index < this.expr.length) {
+          if (ch_i === untilICode) {
+            break;
+          }
+          this.throwError('Unexpected "' + this.char + '"');
+        }
+      }
+    }
+    return nodes;
+  }
+
+  /**
+   * The main parsing function.
+   * @returns {?jsep.Expression}
+   */
+  gobbleExpression() {
+    const node = this.searchHook('gobble-expression') || this.gobbleBinaryExpression();
+    this.gobbleSpaces();
+    return this.runHook('after-expression', node);
+  }
+
+  /**
+   * Search for the operation portion of the string (e.g. `+`, `===`)
+   * Start by taking the longest possible binary operations (3 characters: `===`, `!==`, `>>>`)
+   * and move down from 3 to 2 to 1 character until a matching binary operation is found
+   * then, return that binary operation
+   * @returns {string|boolean}
+   */
+  gobbleBinaryOp() {
+    this.gobbleSpaces();
+    let to_check = this.expr.substr(this.index, Jsep.max_binop_len);
+    let tc_len = to_check.length;
+    while (tc_len > 0) {
+      // Don't accept a binary op when it is an identifier.
+      // Binary ops that start with a identifier-valid character must be followed
+      // by a non identifier-part valid character
+      if (Jsep.binary_ops.hasOwnProperty(to_check) && (!Jsep.isIdentifierStart(this.code) || this.index + to_check.length < this.expr.length && !Jsep.isIdentifierPart(this.expr.charCodeAt(this.index + to_check.length)))) {
+        this.index += tc_len;
+        return to_check;
+      }
+      to_check = to_check.substr(0, --tc_len);
+    }
+    return false;
+  }
+
+  /**
+   * This function is responsible for gobbling an individual expression,
+   * e.g. `1`, `1+2`, `a+(b*2)-Math.sqrt(2)`
+   * @returns {?jsep.BinaryExpression}
+   */
+  gobbleBinaryExpression() {
+    let node, biop, prec, stack, biop_info, left, right, i, cur_biop;
+
+    // First, try to get the leftmost thing
+    // Then, check to see if there's a binary operator operating on that leftmost thing
+    // Don't gobbleBinaryOp without a left-hand-side
+    left = this.gobbleToken();
+    if (!left) {
+      return left;
+    }
+    biop = this.gobbleBinaryOp();
+
+    // If there wasn't a binary operator, just return the leftmost node
+    if (!biop) {
+      return left;
+    }
+
+    // Otherwise, we need to start a stack to properly place the binary operations in their
+    // precedence structure
+    biop_info = {
+      value: biop,
+      prec: Jsep.binaryPrecedence(biop),
+      right_a: Jsep.right_associative.has(biop)
+    };
+    right = this.gobbleToken();
+    if (!right) {
+      this.throwError("Expected expression after " + biop);
+    }
+    stack = [left, biop_info, right];
+
+    // Properly deal with precedence using [recursive descent](http://www.engr.mun.ca/~theo/Misc/exp_parsing.htm)
+    while (biop = this.gobbleBinaryOp()) {
+      prec = Jsep.binaryPrecedence(biop);
+      if (prec === 0) {
+        this.index -= biop.length;
+        break;
+      }
+      biop_info = {
+        value: biop,
+        prec,
+        right_a: Jsep.right_associative.has(biop)
+      };
+      cur_biop = biop;
+
+      // Reduce: make a binary expression from the three topmost entries.
+      const comparePrev = prev => biop_info.right_a && prev.right_a ? prec > prev.prec : prec <= prev.prec;
+      while (stack.length > 2 && comparePrev(stack[stack.length - 2])) {
+        right = stack.pop();
+        biop = stack.pop().value;
+        left = stack.pop();
+        node = {
+          type: Jsep.BINARY_EXP,
+          operator: biop,
+          left,
+          right
+        };
+        stack.push(node);
+      }
+      node = this.gobbleToken();
+      if (!node) {
+        this.throwError("Expected expression after " + cur_biop);
+      }
+      stack.push(biop_info, node);
+    }
+    i = stack.length - 1;
+    node = stack[i];
+    while (i > 1) {
+      node = {
+        type: Jsep.BINARY_EXP,
+        operator: stack[i - 1].value,
+        left: stack[i - 2],
+        right: node
+      };
+      i -= 2;
+    }
+    return node;
+  }
+
+  /**
+   * An individual part of a binary expression:
+   * e.g. `foo.bar(baz)`, `1`, `"abc"`, `(a % 2)` (because it's in parenthesis)
+   * @returns {boolean|jsep.Expression}
+   */
+  gobbleToken() {
+    let ch, to_check, tc_len, node;
+    this.gobbleSpaces();
+    node = this.searchHook('gobble-token');
+    if (node) {
+      return this.runHook('after-token', node);
+    }
+    ch = this.code;
+    if (Jsep.isDecimalDigit(ch) || ch === Jsep.PERIOD_CODE) {
+      // Char code 46 is a dot `.` which can start off a numeric literal
+      return this.gobbleNumericLiteral();
+    }
+    if (ch === Jsep.SQUOTE_CODE || ch === Jsep.DQUOTE_CODE) {
+      // Single or double quotes
+      node = this.gobbleStringLiteral();
+    } else if (ch === Jsep.OBRACK_CODE) {
+      node = this.gobbleArray();
+    } else {
+      to_check = this.expr.substr(this.index, Jsep.max_unop_len);
+      tc_len = to_check.length;
+      while (tc_len > 0) {
+        // Don't accept an unary op when it is an identifier.
+        // Unary ops that start with a identifier-valid character must be followed
+        // by a non identifier-part valid character
+        if (Jsep.unary_ops.hasOwnProperty(to_check) && (!Jsep.isIdentifierStart(this.code) || this.index + to_check.length < this.expr.length && !Jsep.isIdentifierPart(this.expr.charCodeAt(this.index + to_check.length)))) {
+          this.index += tc_len;
+          const argument = this.gobbleToken();
+          if (!argument) {
+            this.throwError('missing unaryOp argument');
+          }
+          return this.runHook('after-token', {
+            type: Jsep.UNARY_EXP,
+            operator: to_check,
+            argument,
+            prefix: true
+          });
+        }
+        to_check = to_check.substr(0, --tc_len);
+      }
+      if (Jsep.isIdentifierStart(ch)) {
+        node = this.gobbleIdentifier();
+        if (Jsep.literals.hasOwnProperty(node.name)) {
+          node = {
+            type: Jsep.LITERAL,
+            value: Jsep.literals[node.name],
+            raw: node.name
+          };
+        } else if (node.name === Jsep.this_str) {
+          node = {
+            type: Jsep.THIS_EXP
+          };
+        }
+      } else if (ch === Jsep.OPAREN_CODE) {
+        // open parenthesis
+        node = this.gobbleGroup();
+      }
+    }
+    if (!node) {
+      return this.runHook('after-token', false);
+    }
+    node = this.gobbleTokenProperty(node);
+    return this.runHook('after-token', node);
+  }
+
+  /**
+   * Gobble properties of of identifiers/strings/arrays/groups.
+   * e.g. `foo`, `bar.baz`, `foo['bar'].baz`
+   * It also gobbles function calls:
+   * e.g. `Math.acos(obj.angle)`
+   * @param {jsep.Expression} node
+   * @returns {jsep.Expression}
+   */
+  gobbleTokenProperty(node) {
+    this.gobbleSpaces();
+    let ch = this.code;
+    while (ch === Jsep.PERIOD_CODE || ch === Jsep.OBRACK_CODE || ch === Jsep.OPAREN_CODE || ch === Jsep.QUMARK_CODE) {
+      let optional;
+      if (ch === Jsep.QUMARK_CODE) {
+        if (this.expr.charCodeAt(this.index + 1) !== Jsep.PERIOD_CODE) {
+          break;
+        }
+        optional = true;
+        this.index += 2;
+        this.gobbleSpaces();
+        ch = this.code;
+      }
+      this.index++;
+      if (ch === Jsep.OBRACK_CODE) {
+        node = {
+          type: Jsep.MEMBER_EXP,
+          computed: true,
+          object: node,
+          property: this.gobbleExpression()
+        };
+        if (!node.property) {
+          this.throwError('Unexpected "' + this.char + '"');
+        }
+        this.gobbleSpaces();
+        ch = this.code;
+        if (ch !== Jsep.CBRACK_CODE) {
+          this.throwError('Unclosed [');
+        }
+        this.index++;
+      } else if (ch === Jsep.OPAREN_CODE) {
+        // A function call is being made; gobble all the arguments
+        node = {
+          type: Jsep.CALL_EXP,
+          'arguments': this.gobbleArguments(Jsep.CPAREN_CODE),
+          callee: node
+        };
+      } else if (ch === Jsep.PERIOD_CODE || optional) {
+        if (optional) {
+          this.index--;
+        }
+        this.gobbleSpaces();
+        node = {
+          type: Jsep.MEMBER_EXP,
+          computed: false,
+          object: node,
+          property: this.gobbleIdentifier()
+        };
+      }
+      if (optional) {
+        node.optional = true;
+      } // else leave undefined for compatibility with esprima
+
+      this.gobbleSpaces();
+      ch = this.code;
+    }
+    return node;
+  }
+
+  /**
+   * Parse simple numeric literals: `12`, `3.4`, `.5`. Do this by using a string to
+   * keep track of everything in the numeric literal and then calling `parseFloat` on that string
+   * @returns {jsep.Literal}
+   */
+  gobbleNumericLiteral() {
+    let number = '',
+      ch,
+      chCode;
+    while (Jsep.isDecimalDigit(this.code)) {
+      number += this.expr.charAt(this.index++);
+    }
+    if (this.code === Jsep.PERIOD_CODE) {
+      // can start with a decimal marker
+      number += this.expr.charAt(this.index++);
+      while (Jsep.isDecimalDigit(this.code)) {
+        number += this.expr.charAt(this.index++);
+      }
+    }
+    ch = this.char;
+    if (ch === 'e' || ch === 'E') {
+      // exponent marker
+      number += this.expr.charAt(this.index++);
+      ch = this.char;
+      if (ch === '+' || ch === '-') {
+        // exponent sign
+        number += this.expr.charAt(this.index++);
+      }
+      while (Jsep.isDecimalDigit(this.code)) {
+        // exponent itself
+        number += this.expr.charAt(this.index++);
+      }
+      if (!Jsep.isDecimalDigit(this.expr.charCodeAt(this.index - 1))) {
+        this.throwError('Expected exponent (' + number + this.char + ')');
+      }
+    }
+    chCode = this.code;
+
+    // Check to make sure this isn't a variable name that start with a number (123abc)
+    if (Jsep.isIdentifierStart(chCode)) {
+      this.throwError('Variable names cannot start with a number (' + number + this.char + ')');
+    } else if (chCode === Jsep.PERIOD_CODE || number.length === 1 && number.charCodeAt(0) === Jsep.PERIOD_CODE) {
+      this.throwError('Unexpected period');
+    }
+    return {
+      type: Jsep.LITERAL,
+      value: parseFloat(number),
+      raw: number
+    };
+  }
+
+  /**
+   * Parses a string literal, staring with single or double quotes with basic support for escape codes
+   * e.g. `"hello world"`, `'this is\nJSEP'`
+   * @returns {jsep.Literal}
+   */
+  gobbleStringLiteral() {
+    let str = '';
+    const startIndex = this.index;
+    const quote = this.expr.charAt(this.index++);
+    let closed = false;
+    while (this.index < this.expr.length) {
+      let ch = this.expr.charAt(this.index++);
+      if (ch === quote) {
+        closed = true;
+        break;
+      } else if (ch === '\\') {
+        // Check for all of the common escape codes
+        ch = this.expr.charAt(this.index++);
+        switch (ch) {
+          case 'n':
+            str += '\n';
+            break;
+          case 'r':
+            str += '\r';
+            break;
+          case 't':
+            str += '\t';
+            break;
+          case 'b':
+            str += '\b';
+            break;
+          case 'f':
+            str += '\f';
+            break;
+          case 'v':
+            str += '\x0B';
+            break;
+          default:
+            str += ch;
+        }
+      } else {
+        str += ch;
+      }
+    }
+    if (!closed) {
+      this.throwError('Unclosed quote after "' + str + '"');
+    }
+    return {
+      type: Jsep.LITERAL,
+      value: str,
+      raw: this.expr.substring(startIndex, this.index)
+    };
+  }
+
+  /**
+   * Gobbles only identifiers
+   * e.g.: `foo`, `_value`, `$x1`
+   * Also, this function checks if that identifier is a literal:
+   * (e.g. `true`, `false`, `null`) or `this`
+   * @returns {jsep.Identifier}
+   */
+  gobbleIdentifier() {
+    let ch = this.code,
+      start = this.index;
+    if (Jsep.isIdentifierStart(ch)) {
+      this.index++;
+    } else {
+      this.throwError('Unexpected ' + this.char);
+    }
+    while (this.index < this.expr.length) {
+      ch = this.code;
+      if (Jsep.isIdentifierPart(ch)) {
+        this.index++;
+      } else {
+        break;
+      }
+    }
+    return {
+      type: Jsep.IDENTIFIER,
+      name: this.expr.slice(start, this.index)
+    };
+  }
+
+  /**
+   * Gobbles a list of arguments within the context of a function call
+   * or array literal. This function also assumes that the opening character
+   * `(` or `[` has already been gobbled, and gobbles expressions and commas
+   * until the terminator character `)` or `]` is encountered.
+   * e.g. `foo(bar, baz)`, `my_func()`, or `[bar, baz]`
+   * @param {number} termination
+   * @returns {jsep.Expression[]}
+   */
+  gobbleArguments(termination) {
+    const args = [];
+    let closed = false;
+    let separator_count = 0;
+    while (this.index < this.expr.length) {
+      this.gobbleSpaces();
+      let ch_i = this.code;
+      if (ch_i === termination) {
+        // done parsing
+        closed = true;
+        this.index++;
+        if (termination === Jsep.CPAREN_CODE && separator_count && separator_count >= args.length) {
+          this.throwError('Unexpected token ' + String.fromCharCode(termination));
+        }
+        break;
+      } else if (ch_i === Jsep.COMMA_CODE) {
+        // between expressions
+        this.index++;
+        separator_count++;
+        if (separator_count !== args.length) {
+          // missing argument
+          if (termination === Jsep.CPAREN_CODE) {
+            this.throwError('Unexpected token ,');
+          } else if (termination === Jsep.CBRACK_CODE) {
+            for (let arg = args.length; arg < separator_count; arg++) {
+              args.push(null);
+            }
+          }
+        }
+      } else if (args.length !== separator_count && separator_count !== 0) {
+        // NOTE: `&& separator_count !== 0` allows for either all commas, or all spaces as arguments
+        this.throwError('Expected comma');
+      } else {
+        const node = this.gobbleExpression();
+        if (!node || node.type === Jsep.COMPOUND) {
+          this.throwError('Expected comma');
+        }
+        args.push(node);
+      }
+    }
+    if (!closed) {
+      this.throwError('Expected ' + String.fromCharCode(termination));
+    }
+    return args;
+  }
+
+  /**
+   * Responsible for parsing a group of things within parentheses `()`
+   * that have no identifier in front (so not a function call)
+   * This function assumes that it needs to gobble the opening parenthesis
+   * and then tries to gobble everything within that parenthesis, assuming
+   * that the next thing it should see is the close parenthesis. If not,
+   * then the expression probably doesn't have a `)`
+   * @returns {boolean|jsep.Expression}
+   */
+  gobbleGroup() {
+    this.index++;
+    let nodes = this.gobbleExpressions(Jsep.CPAREN_CODE);
+    if (this.code === Jsep.CPAREN_CODE) {
+      this.index++;
+      if (nodes.length === 1) {
+        return nodes[0];
+      } else if (!nodes.length) {
+        return false;
+      } else {
+        return {
+          type: Jsep.SEQUENCE_EXP,
+          expressions: nodes
+        };
+      }
+    } else {
+      this.throwError('Unclosed (');
+    }
+  }
+
+  /**
+   * Responsible for parsing Array literals `[1, 2, 3]`
+   * This function assumes that it needs to gobble the opening bracket
+   * and then tries to gobble the expressions as arguments.
+   * @returns {jsep.ArrayExpression}
+   */
+  gobbleArray() {
+    this.index++;
+    return {
+      type: Jsep.ARRAY_EXP,
+      elements: this.gobbleArguments(Jsep.CBRACK_CODE)
+    };
+  }
+}
+
+// Static fields:
+const hooks = new Hooks();
+Object.assign(Jsep, {
+  hooks,
+  plugins: new Plugins(Jsep),
+  // Node Types
+  // ----------
+  // This is the full set of types that any JSEP node can be.
+  // Store them here to save space when minified
+  COMPOUND: 'Compound',
+  SEQUENCE_EXP: 'SequenceExpression',
+  IDENTIFIER: 'Identifier',
+  MEMBER_EXP: 'MemberExpression',
+  LITERAL: 'Literal',
+  THIS_EXP: 'ThisExpression',
+  CALL_EXP: 'CallExpression',
+  UNARY_EXP: 'UnaryExpression',
+  BINARY_EXP: 'BinaryExpression',
+  ARRAY_EXP: 'ArrayExpression',
+  TAB_CODE: 9,
+  LF_CODE: 10,
+  CR_CODE: 13,
+  SPACE_CODE: 32,
+  PERIOD_CODE: 46,
+  // '.'
+  COMMA_CODE: 44,
+  // ','
+  SQUOTE_CODE: 39,
+  // single quote
+  DQUOTE_CODE: 34,
+  // double quotes
+  OPAREN_CODE: 40,
+  // (
+  CPAREN_CODE: 41,
+  // )
+  OBRACK_CODE: 91,
+  // [
+  CBRACK_CODE: 93,
+  // ]
+  QUMARK_CODE: 63,
+  // ?
+  SEMCOL_CODE: 59,
+  // ;
+  COLON_CODE: 58,
+  // :
+
+  // Operations
+  // ----------
+  // Use a quickly-accessible map to store all of the unary operators
+  // Values are set to `1` (it really doesn't matter)
+  unary_ops: {
+    '-': 1,
+    '!': 1,
+    '~': 1,
+    '+': 1
+  },
+  // Also use a map for the binary operations but set their values to their
+  // binary precedence for quick reference (higher number = higher precedence)
+  // see [Order of operations](https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Operators/Operator_Precedence)
+  binary_ops: {
+    '||': 1,
+    '??': 1,
+    '&&': 2,
+    '|': 3,
+    '^': 4,
+    '&': 5,
+    '==': 6,
+    '!=': 6,
+    '===': 6,
+    '!==': 6,
+    '<': 7,
+    '>': 7,
+    '<=': 7,
+    '>=': 7,
+    '<<': 8,
+    '>>': 8,
+    '>>>': 8,
+    '+': 9,
+    '-': 9,
+    '*': 10,
+    '/': 10,
+    '%': 10,
+    '**': 11
+  },
+  // sets specific binary_ops as right-associative
+  right_associative: new Set(['**']),
+  // Additional valid identifier chars, apart from a-z, A-Z and 0-9 (except on the starting char)
+  additional_identifier_chars: new Set(['$', '_']),
+  // Literals
+  // ----------
+  // Store the values to return for the various literals we may encounter
+  literals: {
+    'true': true,
+    'false': false,
+    'null': null
+  },
+  // Except for `this`, which is special. This could be changed to something like `'self'` as well
+  this_str: 'this'
+});
+Jsep.max_unop_len = Jsep.getMaxKeyLen(Jsep.unary_ops);
+Jsep.max_binop_len = Jsep.getMaxKeyLen(Jsep.binary_ops);
+
+// Backward Compatibility:
+const jsep = expr => new Jsep(expr).parse();
+const stdClassProps = Object.getOwnPropertyNames(class Test {});
+Object.getOwnPropertyNames(Jsep).filter(prop => !stdClassProps.includes(prop) && jsep[prop] === undefined).forEach(m => {
+  jsep[m] = Jsep[m];
+});
+jsep.Jsep = Jsep; // allows for const { Jsep } = require('jsep');
+
+const CONDITIONAL_EXP = 'ConditionalExpression';
+var ternary = {
+  name: 'ternary',
+  init(jsep) {
+    // Ternary expression: test ? consequent : alternate
+    jsep.hooks.add('after-expression', function gobbleTernary(env) {
+      if (env.node && this.code === jsep.QUMARK_CODE) {
+        this.index++;
+        const test = env.node;
+        const consequent = this.gobbleExpression();
+        if (!consequent) {
+          this.throwError('Expected expression');
+        }
+        this.gobbleSpaces();
+        if (this.code === jsep.COLON_CODE) {
+          this.index++;
+          const alternate = this.gobbleExpression();
+          if (!alternate) {
+            this.throwError('Expected expression');
+          }
+          env.node = {
+            type: CONDITIONAL_EXP,
+            test,
+            consequent,
+            alternate
+          };
+
+          // check for operators of higher priority than ternary (i.e. assignment)
+          // jsep sets || at 1, and assignment at 0.9, and conditional should be between them
+          if (test.operator && jsep.binary_ops[test.operator] <= 0.9) {
+            let newTest = test;
+            while (newTest.right.operator && jsep.binary_ops[newTest.right.operator] <= 0.9) {
+              newTest = newTest.right;
+            }
+            env.node.test = newTest.right;
+            newTest.right = env.node;
+            env.node = test;
+          }
+        } else {
+          this.throwError('Expected :');
+        }
+      }
+    });
+  }
+};
+
+// Add default plugins:
+
+jsep.plugins.register(ternary);
+
+const FSLASH_CODE = 47; // '/'
+const BSLASH_CODE = 92; // '\\'
+
+var index = {
+  name: 'regex',
+  init(jsep) {
+    // Regex literal: /abc123/ig
+    jsep.hooks.add('gobble-token', function gobbleRegexLiteral(env) {
+      if (this.code === FSLASH_CODE) {
+        const patternIndex = ++this.index;
+        let inCharSet = false;
+        while (this.index < this.expr.length) {
+          if (this.code === FSLASH_CODE && !inCharSet) {
+            const pattern = this.expr.slice(patternIndex, this.index);
+            let flags = '';
+            while (++this.index < this.expr.length) {
+              const code = this.code;
+              if (code >= 97 && code <= 122 // a...z
+              || code >= 65 && code <= 90 // A...Z
+              || code >= 48 && code <= 57) {
+                // 0-9
+                flags += this.char;
+              } else {
+                break;
+              }
+            }
+            let value;
+            try {
+              value = new RegExp(pattern, flags);
+            } catch (e) {
+              this.throwError(e.message);
+            }
+            env.node = {
+              type: jsep.LITERAL,
+              value,
+              raw: this.expr.slice(patternIndex - 1, this.index)
+            };
+
+            // allow . [] and () after regex: /regex/.test(a)
+            env.node = this.gobbleTokenProperty(env.node);
+            return env.node;
+          }
+          if (this.code === jsep.OBRACK_CODE) {
+            inCharSet = true;
+          } else if (inCharSet && this.code === jsep.CBRACK_CODE) {
+            inCharSet = false;
+          }
+          this.index += this.code === BSLASH_CODE ? 2 : 1;
+        }
+        this.throwError('Unclosed Regex');
+      }
+    });
+  }
+};
+
+const PLUS_CODE = 43; // +
+const MINUS_CODE = 45; // -
+
+const index_node_esm_plugin = {
+  name: 'assignment',
+  assignmentOperators: new Set(['=', '*=', '**=', '/=', '%=', '+=', '-=', '<<=', '>>=', '>>>=', '&=', '^=', '|=', '||=', '&&=', '??=']),
+  updateOperators: [PLUS_CODE, MINUS_CODE],
+  assignmentPrecedence: 0.9,
+  init(jsep) {
+    const updateNodeTypes = [jsep.IDENTIFIER, jsep.MEMBER_EXP];
+    index_node_esm_plugin.assignmentOperators.forEach(op => jsep.addBinaryOp(op, index_node_esm_plugin.assignmentPrecedence, true));
+    jsep.hooks.add('gobble-token', function gobbleUpdatePrefix(env) {
+      const code = this.code;
+      if (index_node_esm_plugin.updateOperators.some(c => c === code && c === this.expr.charCodeAt(this.index + 1))) {
+        this.index += 2;
+        env.node = {
+          type: 'UpdateExpression',
+          operator: code === PLUS_CODE ? '++' : '--',
+          argument: this.gobbleTokenProperty(this.gobbleIdentifier()),
+          prefix: true
+        };
+        if (!env.node.argument || !updateNodeTypes.includes(env.node.argument.type)) {
+          this.throwError(`Unexpected ${env.node.operator}`);
+        }
+      }
+    });
+    jsep.hooks.add('after-token', function gobbleUpdatePostfix(env) {
+      if (env.node) {
+        const code = this.code;
+        if (index_node_esm_plugin.updateOperators.some(c => c === code && c === this.expr.charCodeAt(this.index + 1))) {
+          if (!updateNodeTypes.includes(env.node.type)) {
+            this.throwError(`Unexpected ${env.node.operator}`);
+          }
+          this.index += 2;
+          env.node = {
+            type: 'UpdateExpression',
+            operator: code === PLUS_CODE ? '++' : '--',
+            argument: env.node,
+            prefix: false
+          };
+        }
+      }
+    });
+    jsep.hooks.add('after-expression', function gobbleAssignment(env) {
+      if (env.node) {
+        // Note: Binaries can be chained in a single expression to respect
+        // operator precedence (i.e. a = b = 1 + 2 + 3)
+        // Update all binary assignment nodes in the tree
+        updateBinariesToAssignments(env.node);
+      }
+    });
+    function updateBinariesToAssignments(node) {
+      if (index_node_esm_plugin.assignmentOperators.has(node.operator)) {
+        node.type = 'AssignmentExpression';
+        updateBinariesToAssignments(node.left);
+        updateBinariesToAssignments(node.right);
+      } else if (!node.operator) {
+        Object.values(node).forEach(val => {
+          if (val && typeof val === 'object') {
+            updateBinariesToAssignments(val);
+          }
+        });
+      }
+    }
+  }
+};
+
+/* eslint-disable no-bitwise -- Convenient */
+
+// register plugins
+jsep.plugins.register(index, index_node_esm_plugin);
+jsep.addUnaryOp('typeof');
+jsep.addUnaryOp('void');
+jsep.addLiteral('null', null);
+jsep.addLiteral('undefined', undefined);
+const BLOCKED_PROTO_PROPERTIES = new Set(['constructor', '__proto__', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);
+const SafeEval = {
+  /**
+   * @param {jsep.Expression} ast
+   * @param {Record<string, any>} subs
+   */
+  evalAst(ast, subs) {
+    switch (ast.type) {
+      case 'BinaryExpression':
+      case 'LogicalExpression':
+        return SafeEval.evalBinaryExpression(ast, subs);
+      case 'Compound':
+        return SafeEval.evalCompound(ast, subs);
+      case 'ConditionalExpression':
+        return SafeEval.evalConditionalExpression(ast, subs);
+      case 'Identifier':
+        return SafeEval.evalIdentifier(ast, subs);
+      case 'Literal':
+        return SafeEval.evalLiteral(ast, subs);
+      case 'MemberExpression':
+        return SafeEval.evalMemberExpression(ast, subs);
+      case 'UnaryExpression':
+        return SafeEval.evalUnaryExpression(ast, subs);
+      case 'ArrayExpression':
+        return SafeEval.evalArrayExpression(ast, subs);
+      case 'CallExpression':
+        return SafeEval.evalCallExpression(ast, subs);
+      case 'AssignmentExpression':
+        return SafeEval.evalAssignmentExpression(ast, subs);
+      default:
+        throw SyntaxError('Unexpected expression', ast);
+    }
+  },
+  evalBinaryExpression(ast, subs) {
+    const result = {
+      '||': (a, b) => a || b(),
+      '&&': (a, b) => a && b(),
+      '|': (a, b) => a | b(),
+      '^': (a, b) => a ^ b(),
+      '&': (a, b) => a & b(),
+      // eslint-disable-next-line eqeqeq -- API
+      '==': (a, b) => a == b(),
+      // eslint-disable-next-line eqeqeq -- API
+      '!=': (a, b) => a != b(),
+      '===': (a, b) => a === b(),
+      '!==': (a, b) => a !== b(),
+      '<': (a, b) => a < b(),
+      '>': (a, b) => a > b(),
+      '<=': (a, b) => a <= b(),
+      '>=': (a, b) => a >= b(),
+      '<<': (a, b) => a << b(),
+      '>>': (a, b) => a >> b(),
+      '>>>': (a, b) => a >>> b(),
+      '+': (a, b) => a + b(),
+      '-': (a, b) => a - b(),
+      '*': (a, b) => a * b(),
+      '/': (a, b) => a / b(),
+      '%': (a, b) => a % b()
+    }[ast.operator](SafeEval.evalAst(ast.left, subs), () => SafeEval.evalAst(ast.right, subs));
+    return result;
+  },
+  evalCompound(ast, subs) {
+    let last;
+    for (let i = 0; i < ast.body.length; i++) {
+      if (ast.body[i].type === 'Identifier' && ['var', 'let', 'const'].includes(ast.body[i].name) && ast.body[i + 1] && ast.body[i + 1].type === 'AssignmentExpression') {
+        // var x=2; is detected as
+        // [{Identifier var}, {AssignmentExpression x=2}]
+        // eslint-disable-next-line @stylistic/max-len -- Long
+        // eslint-disable-next-line sonarjs/updated-loop-counter -- Convenient
+        i += 1;
+      }
+      const expr = ast.body[i];
+      last = SafeEval.evalAst(expr, subs);
+    }
+    return last;
+  },
+  evalConditionalExpression(ast, subs) {
+    if (SafeEval.evalAst(ast.test, subs)) {
+      return SafeEval.evalAst(ast.consequent, subs);
+    }
+    return SafeEval.evalAst(ast.alternate, subs);
+  },
+  evalIdentifier(ast, subs) {
+    if (Object.hasOwn(subs, ast.name)) {
+      return subs[ast.name];
+    }
+    throw ReferenceError(`${ast.name} is not defined`);
+  },
+  evalLiteral(ast) {
+    return ast.value;
+  },
+  evalMemberExpression(ast, subs) {
+    const prop = String(
+    // NOTE: `String(value)` throws error when
+    // value has overwritten the toString method to return non-string
+    // i.e. `value = {toString: () => []}`
+    ast.computed ? SafeEval.evalAst(ast.property) // `object[property]`
+    : ast.property.name // `object.property` property is Identifier
+    );
+    const obj = SafeEval.evalAst(ast.object, subs);
+    if (obj === undefined || obj === null) {
+      throw TypeError(`Cannot read properties of ${obj} (reading '${prop}')`);
+    }
+    if (!Object.hasOwn(obj, prop) && BLOCKED_PROTO_PROPERTIES.has(prop)) {
+      throw TypeError(`Cannot read properties of ${obj} (reading '${prop}')`);
+    }
+    const result = obj[prop];
+    if (typeof result === 'function') {
+      return result.bind(obj); // arrow functions aren't affected by bind.
+    }
+    return result;
+  },
+  evalUnaryExpression(ast, subs) {
+    const result = {
+      '-': a => -SafeEval.evalAst(a, subs),
+      '!': a => !SafeEval.evalAst(a, subs),
+      '~': a => ~SafeEval.evalAst(a, subs),
+      // eslint-disable-next-line no-implicit-coercion -- API
+      '+': a => +SafeEval.evalAst(a, subs),
+      typeof: a => typeof SafeEval.evalAst(a, subs),
+      // eslint-disable-next-line no-void, sonarjs/void-use -- feature
+      void: a => void SafeEval.evalAst(a, subs)
+    }[ast.operator](ast.argument);
+    return result;
+  },
+  evalArrayExpression(ast, subs) {
+    return ast.elements.map(el => SafeEval.evalAst(el, subs));
+  },
+  evalCallExpression(ast, subs) {
+    const args = ast.arguments.map(arg => SafeEval.evalAst(arg, subs));
+    const func = SafeEval.evalAst(ast.callee, subs);
+    /* c8 ignore start  */
+    if (func === Function) {
+      // unreachable since BLOCKED_PROTO_PROPERTIES includes 'constructor'
+      throw new Error('Function constructor is disabled');
+    }
+    /* c8 ignore end  */
+    return func(...args);
+  },
+  evalAssignmentExpression(ast, subs) {
+    if (ast.left.type !== 'Identifier') {
+      throw SyntaxError('Invalid left-hand side in assignment');
+    }
+    const id = ast.left.name;
+    const value = SafeEval.evalAst(ast.right, subs);
+    subs[id] = value;
+    return subs[id];
+  }
+};
+
+/**
+ * A replacement for NodeJS' VM.Script which is also {@link https://developer.mozilla.org/en-US/docs/Web/HTTP/CSP | Content Security Policy} friendly.
+ */
+class SafeScript {
+  /**
+   * @param {string} expr Expression to evaluate
+   */
+  constructor(expr) {
+    this.code = expr;
+    this.ast = jsep(this.code);
+  }
+
+  /**
+   * @param {object} context Object whose items will be added
+   *   to evaluation
+   * @returns {EvaluatedResult} Result of evaluated code
+   */
+  runInNewContext(context) {
+    // `Object.create(null)` creates a prototypeless object
+    const keyMap = Object.assign(Object.create(null), context);
+    return SafeEval.evalAst(this.ast, keyMap);
+  }
+}
+
+/* eslint-disable camelcase -- Convenient for escaping */
+
+
+/**
+ * @typedef {null|boolean|number|string|object|GenericArray} JSONObject
+ */
+
+/**
+ * @typedef {any} AnyItem
+ */
+
+/**
+ * @typedef {any} AnyResult
+ */
+
+/**
+ * Copies array and then pushes item into it.
+ * @param {GenericArray} arr Array to copy and into which to push
+ * @param {AnyItem} item Array item to add (to end)
+ * @returns {GenericArray} Copy of the original array
+ */
+function push(arr, item) {
+  arr = arr.slice();
+  arr.push(item);
+  return arr;
+}
+/**
+ * Copies array and then unshifts item into it.
+ * @param {AnyItem} item Array item to add (to beginning)
+ * @param {GenericArray} arr Array to copy and into which to unshift
+ * @returns {GenericArray} Copy of the original array
+ */
+function unshift(item, arr) {
+  arr = arr.slice();
+  arr.unshift(item);
+  return arr;
+}
+
+/**
+ * Caught when JSONPath is used without `new` but rethrown if with `new`
+ * @extends Error
+ */
+class NewError extends Error {
+  /**
+   * @param {AnyResult} value The evaluated scalar value
+   */
+  constructor(value) {
+    super('JSONPath should not be called with "new" (it prevents return ' + 'of (unwrapped) scalar values)');
+    this.avoidNew = true;
+    this.value = value;
+    this.name = 'NewError';
+  }
+}
+
+/**
+* @typedef {object} ReturnObject
+* @property {string} path
+* @property {JSONObject} value
+* @property {object|GenericArray} parent
+* @property {string} parentProperty
+*/
+
+/**
+* @callback JSONPathCallback
+* @param {string|object} preferredOutput
+* @param {"value"|"property"} type
+* @param {ReturnObject} fullRetObj
+* @returns {void}
+*/
+
+/**
+* @callback OtherTypeCallback
+* @param {JSONObject} val
+* @param {string} path
+* @param {object|GenericArray} parent
+* @param {string} parentPropName
+* @returns {boolean}
+*/
+
+/**
+ * @typedef {any} ContextItem
+ */
+
+/**
+ * @typedef {any} EvaluatedResult
+ */
+
+/**
+* @callback EvalCallback
+* @param {string} code
+* @param {ContextItem} context
+* @returns {EvaluatedResult}
+*/
+
+/**
+ * @typedef {typeof SafeScript} EvalClass
+ */
+
+/**
+ * @typedef {object} JSONPathOptions
+ * @property {JSON} json
+ * @property {string|string[]} path
+ * @property {"value"|"path"|"pointer"|"parent"|"parentProperty"|
+ *   "all"} [resultType="value"]
+ * @property {boolean} [flatten=false]
+ * @property {boolean} [wrap=true]
+ * @property {object} [sandbox={}]
+ * @property {EvalCallback|EvalClass|'safe'|'native'|
+ *   boolean} [eval = 'safe']
+ * @property {object|GenericArray|null} [parent=null]
+ * @property {string|null} [parentProperty=null]
+ * @property {JSONPathCallback} [callback]
+ * @property {OtherTypeCallback} [otherTypeCallback] Defaults to
+ *   function which throws on encountering `@other`
+ * @property {boolean} [autostart=true]
+ */
+
+/**
+ * @param {string|JSONPathOptions} opts If a string, will be treated as `expr`
+ * @param {string} [expr] JSON path to evaluate
+ * @param {JSON} [obj] JSON object to evaluate against
+ * @param {JSONPathCallback} [callback] Passed 3 arguments: 1) desired payload
+ *     per `resultType`, 2) `"value"|"property"`, 3) Full returned object with
+ *     all payloads
+ * @param {OtherTypeCallback} [otherTypeCallback] If `@other()` is at the end
+ *   of one's query, this will be invoked with the value of the item, its
+ *   path, its parent, and its parent's property name, and it should return
+ *   a boolean indicating whether the supplied value belongs to the "other"
+ *   type or not (or it may handle transformations and return `false`).
+ * @returns {JSONPath}
+ * @class
+ */
+function JSONPath(opts, expr, obj, callback, otherTypeCallback) {
+  // eslint-disable-next-line no-restricted-syntax -- Allow for pseudo-class
+  if (!(this instanceof JSONPath)) {
+    try {
+      return new JSONPath(opts, expr, obj, callback, otherTypeCallback);
+    } catch (e) {
+      if (!e.avoidNew) {
+        throw e;
+      }
+      return e.value;
+    }
+  }
+  if (typeof opts === 'string') {
+    otherTypeCallback = callback;
+    callback = obj;
+    obj = expr;
+    expr = opts;
+    opts = null;
+  }
+  const optObj = opts && typeof opts === 'object';
+  opts = opts || {};
+  this.json = opts.json || obj;
+  this.path = opts.path || expr;
+  this.resultType = opts.resultType || 'value';
+  this.flatten = opts.flatten || false;
+  this.wrap = Object.hasOwn(opts, 'wrap') ? opts.wrap : true;
+  this.sandbox = opts.sandbox || {};
+  this.eval = opts.eval === undefined ? 'safe' : opts.eval;
+  this.ignoreEvalErrors = typeof opts.ignoreEvalErrors === 'undefined' ? false : opts.ignoreEvalErrors;
+  this.parent = opts.parent || null;
+  this.parentProperty = opts.parentProperty || null;
+  this.callback = opts.callback || callback || null;
+  this.otherTypeCallback = opts.otherTypeCallback || otherTypeCallback || function () {
+    throw new TypeError('You must supply an otherTypeCallback callback option ' + 'with the @other() operator.');
+  };
+  if (opts.autostart !== false) {
+    const args = {
+      path: optObj ? opts.path : expr
+    };
+    if (!optObj) {
+      args.json = obj;
+    } else if ('json' in opts) {
+      args.json = opts.json;
+    }
+    const ret = this.evaluate(args);
+    if (!ret || typeof ret !== 'object') {
+      throw new NewError(ret);
+    }
+    return ret;
+  }
+}
+
+// PUBLIC METHODS
+JSONPath.prototype.evaluate = function (expr, json, callback, otherTypeCallback) {
+  let currParent = this.parent,
+    currParentProperty = this.parentProperty;
+  let {
+    flatten,
+    wrap
+  } = this;
+  this.currResultType = this.resultType;
+  this.currEval = this.eval;
+  this.currSandbox = this.sandbox;
+  callback = callback || this.callback;
+  this.currOtherTypeCallback = otherTypeCallback || this.otherTypeCallback;
+  json = json || this.json;
+  expr = expr || this.path;
+  if (expr && typeof expr === 'object' && !Array.isArray(expr)) {
+    if (!expr.path && expr.path !== '') {
+      throw new TypeError('You must supply a "path" property when providing an object ' + 'argument to JSONPath.evaluate().');
+    }
+    if (!Object.hasOwn(expr, 'json')) {
+      throw new TypeError('You must supply a "json" property when providing an object ' + 'argument to JSONPath.evaluate().');
+    }
+    ({
+      json
+    } = expr);
+    flatten = Object.hasOwn(expr, 'flatten') ? expr.flatten : flatten;
+    this.currResultType = Object.hasOwn(expr, 'resultType') ? expr.resultType : this.currResultType;
+    this.currSandbox = Object.hasOwn(expr, 'sandbox') ? expr.sandbox : this.currSandbox;
+    wrap = Object.hasOwn(expr, 'wrap') ? expr.wrap : wrap;
+    this.currEval = Object.hasOwn(expr, 'eval') ? expr.eval : this.currEval;
+    callback = Object.hasOwn(expr, 'callback') ? expr.callback : callback;
+    this.currOtherTypeCallback = Object.hasOwn(expr, 'otherTypeCallback') ? expr.otherTypeCallback : this.currOtherTypeCallback;
+    currParent = Object.hasOwn(expr, 'parent') ? expr.parent : currParent;
+    currParentProperty = Object.hasOwn(expr, 'parentProperty') ? expr.parentProperty : currParentProperty;
+    expr = expr.path;
+  }
+  currParent = currParent || null;
+  currParentProperty = currParentProperty || null;
+  if (Array.isArray(expr)) {
+    expr = JSONPath.toPathString(expr);
+  }
+  if (!expr && expr !== '' || !json) {
+    return undefined;
+  }
+  const exprList = JSONPath.toPathArray(expr);
+  if (exprList[0] === '$' && exprList.length > 1) {
+    exprList.shift();
+  }
+  this._hasParentSelector = null;
+  const result = this._trace(exprList, json, ['$'], currParent, currParentProperty, callback).filter(function (ea) {
+    return ea && !ea.isParentSelector;
+  });
+  if (!result.length) {
+    return wrap ? [] : undefined;
+  }
+  if (!wrap && result.length === 1 && !result[0].hasArrExpr) {
+    return this._getPreferredOutput(result[0]);
+  }
+  return result.reduce((rslt, ea) => {
+    const valOrPath = this._getPreferredOutput(ea);
+    if (flatten && Array.isArray(valOrPath)) {
+      rslt = rslt.concat(valOrPath);
+    } else {
+      rslt.push(valOrPath);
+    }
+    return rslt;
+  }, []);
+};
+
+// PRIVATE METHODS
+
+JSONPath.prototype._getPreferredOutput = function (ea) {
+  const resultType = this.currResultType;
+  switch (resultType) {
+    case 'all':
+      {
+        const path = Array.isArray(ea.path) ? ea.path : JSONPath.toPathArray(ea.path);
+        ea.pointer = JSONPath.toPointer(path);
+        ea.path = typeof ea.path === 'string' ? ea.path : JSONPath.toPathString(ea.path);
+        return ea;
+      }
+    case 'value':
+    case 'parent':
+    case 'parentProperty':
+      return ea[resultType];
+    case 'path':
+      return JSONPath.toPathString(ea[resultType]);
+    case 'pointer':
+      return JSONPath.toPointer(ea.path);
+    default:
+      throw new TypeError('Unknown result type');
+  }
+};
+JSONPath.prototype._handleCallback = function (fullRetObj, callback, type) {
+  if (callback) {
+    const preferredOutput = this._getPreferredOutput(fullRetObj);
+    fullRetObj.path = typeof fullRetObj.path === 'string' ? fullRetObj.path : JSONPath.toPathString(fullRetObj.path);
+    // eslint-disable-next-line n/callback-return -- No need to return
+    callback(preferredOutput, type, fullRetObj);
+  }
+};
+
+/**
+ *
+ * @param {string} expr
+ * @param {JSONObject} val
+ * @param {string} path
+ * @param {object|GenericArray} parent
+ * @param {string} parentPropName
+ * @param {JSONPathCallback} callback
+ * @param {boolean} hasArrExpr
+ * @param {boolean} literalPriority
+ * @returns {ReturnObject|ReturnObject[]}
+ */
+JSONPath.prototype._trace = function (expr, val, path, parent, parentPropName, callback, hasArrExpr, literalPriority) {
+  // No expr to follow? return path and value as the result of
+  //  this trace branch
+  let retObj;
+  if (!expr.length) {
+    retObj = {
+      path,
+      value: val,
+      parent,
+      parentProperty: parentPropName,
+      hasArrExpr
+    };
+    this._handleCallback(retObj, callback, 'value');
+    return retObj;
+  }
+  const loc = expr[0],
+    x = expr.slice(1);
+
+  // We need to gather the return value of recursive trace calls in order to
+  // do the parent sel computation.
+  const ret = [];
+  /**
+   *
+   * @param {ReturnObject|ReturnObject[]} elems
+   * @returns {void}
+   */
+  function addRet(elems) {
+    if (Array.isArray(elems)) {
+      // This was causing excessive stack size in Node (with or
+      //  without Babel) against our performance test:
+      //  `ret.push(...elems);`
+      elems.forEach(t => {
+        ret.push(t);
+      });
+    } else {
+      ret.push(elems);
+    }
+  }
+  if ((typeof loc !== 'string' || literalPriority) && val && Object.hasOwn(val, loc)) {
+    // simple case--directly follow property
+    addRet(this._trace(x, val[loc], push(path, loc), val, loc, callback, hasArrExpr));
+    // eslint-disable-next-line unicorn/prefer-switch -- Part of larger `if`
+  } else if (loc === '*') {
+    // all child properties
+    this._walk(val, m => {
+      addRet(this._trace(x, val[m], push(path, m), val, m, callback, true, true));
+    });
+  } else if (loc === '..') {
+    // all descendent parent properties
+    // Check remaining expression with val's immediate children
+    addRet(this._trace(x, val, path, parent, parentPropName, callback, hasArrExpr));
+    this._walk(val, m => {
+      // We don't join m and x here because we only want parents,
+      //   not scalar values
+      if (typeof val[m] === 'object') {
+        // Keep going with recursive descent on val's
+        //   object children
+        addRet(this._trace(expr.slice(), val[m], push(path, m), val, m, callback, true));
+      }
+    });
+    // The parent sel computation is handled in the frame above using the
+    // ancestor object of val
+  } else if (loc === '^') {
+    // This is not a final endpoint, so we do not invoke the callback here
+    this._hasParentSelector = true;
+    return {
+      path: path.slice(0, -1),
+      expr: x,
+      isParentSelector: true
+    };
+  } else if (loc === '~') {
+    // property name
+    retObj = {
+      path: push(path, loc),
+      value: parentPropName,
+      parent,
+      parentProperty: null
+    };
+    this._handleCallback(retObj, callback, 'property');
+    return retObj;
+  } else if (loc === '$') {
+    // root only
+    addRet(this._trace(x, val, path, null, null, callback, hasArrExpr));
+  } else if (/^(-?\d*):(-?\d*):?(\d*)$/u.test(loc)) {
+    // [start:end:step]  Python slice syntax
+    addRet(this._slice(loc, x, val, path, parent, parentPropName, callback));
+  } else if (loc.indexOf('?(') === 0) {
+    // [?(expr)] (filtering)
+    if (this.currEval === false) {
+      throw new Error('Eval [?(expr)] prevented in JSONPath expression.');
+    }
+    const safeLoc = loc.replace(/^\?\((.*?)\)$/u, '$1');
+    // check for a nested filter expression
+    const nested = /@.?([^?]*)[['](\??\(.*?\))(?!.\)\])[\]']/gu.exec(safeLoc);
+    if (nested) {
+      // find if there are matches in the nested expression
+      // add them to the result set if there is at least one match
+      this._walk(val, m => {
+        const npath = [nested[2]];
+        const nvalue = nested[1] ? val[m][nested[1]] : val[m];
+        const filterResults = this._trace(npath, nvalue, path, parent, parentPropName, callback, true);
+        if (filterResults.length > 0) {
+          addRet(this._trace(x, val[m], push(path, m), val, m, callback, true));
+        }
+      });
+    } else {
+      this._walk(val, m => {
+        if (this._eval(safeLoc, val[m], m, path, parent, parentPropName)) {
+          addRet(this._trace(x, val[m], push(path, m), val, m, callback, true));
+        }
+      });
+    }
+  } else if (loc[0] === '(') {
+    // [(expr)] (dynamic property/index)
+    if (this.currEval === false) {
+      throw new Error('Eval [(expr)] prevented in JSONPath expression.');
+    }
+    // As this will resolve to a property name (but we don't know it
+    //  yet), property and parent information is relative to the
+    //  parent of the property to which this expression will resolve
+    addRet(this._trace(unshift(this._eval(loc, val, path.at(-1), path.slice(0, -1), parent, parentPropName), x), val, path, parent, parentPropName, callback, hasArrExpr));
+  } else if (loc[0] === '@') {
+    // value type: @boolean(), etc.
+    let addType = false;
+    const valueType = loc.slice(1, -2);
+    switch (valueType) {
+      case 'scalar':
+        if (!val || !['object', 'function'].includes(typeof val)) {
+          addType = true;
+        }
+        break;
+      case 'boolean':
+      case 'string':
+      case 'undefined':
+      case 'function':
+        if (typeof val === valueType) {
+          addType = true;
+        }
+        break;
+      case 'integer':
+        if (Number.isFinite(val) && !(val % 1)) {
+          addType = true;
+        }
+        break;
+      case 'number':
+        if (Number.isFinite(val)) {
+          addType = true;
+        }
+        break;
+      case 'nonFinite':
+        if (typeof val === 'number' && !Number.isFinite(val)) {
+          addType = true;
+        }
+        break;
+      case 'object':
+        if (val && typeof val === valueType) {
+          addType = true;
+        }
+        break;
+      case 'array':
+        if (Array.isArray(val)) {
+          addType = true;
+        }
+        break;
+      case 'other':
+        addType = this.currOtherTypeCallback(val, path, parent, parentPropName);
+        break;
+      case 'null':
+        if (val === null) {
+          addType = true;
+        }
+        break;
+      /* c8 ignore next 2 */
+      default:
+        throw new TypeError('Unknown value type ' + valueType);
+    }
+    if (addType) {
+      retObj = {
+        path,
+        value: val,
+        parent,
+        parentProperty: parentPropName
+      };
+      this._handleCallback(retObj, callback, 'value');
+      return retObj;
+    }
+    // `-escaped property
+  } else if (loc[0] === '`' && val && Object.hasOwn(val, loc.slice(1))) {
+    const locProp = loc.slice(1);
+    addRet(this._trace(x, val[locProp], push(path, locProp), val, locProp, callback, hasArrExpr, true));
+  } else if (loc.includes(',')) {
+    // [name1,name2,...]
+    const parts = loc.split(',');
+    for (const part of parts) {
+      addRet(this._trace(unshift(part, x), val, path, parent, parentPropName, callback, true));
+    }
+    // simple case--directly follow property
+  } else if (!literalPriority && val && Object.hasOwn(val, loc)) {
+    addRet(this._trace(x, val[loc], push(path, loc), val, loc, callback, hasArrExpr, true));
+  }
+
+  // We check the resulting values for parent selections. For parent
+  // selections we discard the value object and continue the trace with the
+  // current val object
+  if (this._hasParentSelector) {
+    for (let t = 0; t < ret.length; t++) {
+      const rett = ret[t];
+      if (rett && rett.isParentSelector) {
+        const tmp = this._trace(rett.expr, val, rett.path, parent, parentPropName, callback, hasArrExpr);
+        if (Array.isArray(tmp)) {
+          ret[t] = tmp[0];
+          const tl = tmp.length;
+          for (let tt = 1; tt < tl; tt++) {
+            // eslint-disable-next-line @stylistic/max-len -- Long
+            // eslint-disable-next-line sonarjs/updated-loop-counter -- Convenient
+            t++;
+            ret.splice(t, 0, tmp[tt]);
+          }
+        } else {
+          ret[t] = tmp;
+        }
+      }
+    }
+  }
+  return ret;
+};
+JSONPath.prototype._walk = function (val, f) {
+  if (Array.isArray(val)) {
+    const n = val.length;
+    for (let i = 0; i < n; i++) {
+      f(i);
+    }
+  } else if (val && typeof val === 'object') {
+    Object.keys(val).forEach(m => {
+      f(m);
+    });
+  }
+};
+JSONPath.prototype._slice = function (loc, expr, val, path, parent, parentPropName, callback) {
+  if (!Array.isArray(val)) {
+    return undefined;
+  }
+  const len = val.length,
+    parts = loc.split(':'),
+    step = parts[2] && Number.parseInt(parts[2]) || 1;
+  let start = parts[0] && Number.parseInt(parts[0]) || 0,
+    end = parts[1] && Number.parseInt(parts[1]) || len;
+  start = start < 0 ? Math.max(0, start + len) : Math.min(len, start);
+  end = end < 0 ? Math.max(0, end + len) : Math.min(len, end);
+  const ret = [];
+  for (let i = start; i < end; i += step) {
+    const tmp = this._trace(unshift(i, expr), val, path, parent, parentPropName, callback, true);
+    // Should only be possible to be an array here since first part of
+    //   ``unshift(i, expr)` passed in above would not be empty, nor `~`,
+    //     nor begin with `@` (as could return objects)
+    // This was causing excessive stack size in Node (with or
+    //  without Babel) against our performance test: `ret.push(...tmp);`
+    tmp.forEach(t => {
+      ret.push(t);
+    });
+  }
+  return ret;
+};
+JSONPath.prototype._eval = function (code, _v, _vname, path, parent, parentPropName) {
+  this.currSandbox._$_parentProperty = parentPropName;
+  this.currSandbox._$_parent = parent;
+  this.currSandbox._$_property = _vname;
+  this.currSandbox._$_root = this.json;
+  this.currSandbox._$_v = _v;
+  const containsPath = code.includes('@path');
+  if (containsPath) {
+    this.currSandbox._$_path = JSONPath.toPathString(path.concat([_vname]));
+  }
+  const scriptCacheKey = this.currEval + 'Script:' + code;
+  if (!JSONPath.cache[scriptCacheKey]) {
+    let script = code.replaceAll('@parentProperty', '_$_parentProperty').replaceAll('@parent', '_$_parent').replaceAll('@property', '_$_property').replaceAll('@root', '_$_root').replaceAll(/@([.\s)[])/gu, '_$_v$1');
+    if (containsPath) {
+      script = script.replaceAll('@path', '_$_path');
+    }
+    if (this.currEval === 'safe' || this.currEval === true || this.currEval === undefined) {
+      JSONPath.cache[scriptCacheKey] = new this.safeVm.Script(script);
+    } else if (this.currEval === 'native') {
+      JSONPath.cache[scriptCacheKey] = new this.vm.Script(script);
+    } else if (typeof this.currEval === 'function' && this.currEval.prototype && Object.hasOwn(this.currEval.prototype, 'runInNewContext')) {
+      const CurrEval = this.currEval;
+      JSONPath.cache[scriptCacheKey] = new CurrEval(script);
+    } else if (typeof this.currEval === 'function') {
+      JSONPath.cache[scriptCacheKey] = {
+        runInNewContext: context => this.currEval(script, context)
+      };
+    } else {
+      throw new TypeError(`Unknown "eval" property "${this.currEval}"`);
+    }
+  }
+  try {
+    return JSONPath.cache[scriptCacheKey].runInNewContext(this.currSandbox);
+  } catch (e) {
+    if (this.ignoreEvalErrors) {
+      return false;
+    }
+    throw new Error('jsonPath: ' + e.message + ': ' + code);
+  }
+};
+
+// PUBLIC CLASS PROPERTIES AND METHODS
+
+// Could store the cache object itself
+JSONPath.cache = {};
+
+/**
+ * @param {string[]} pathArr Array to convert
+ * @returns {string} The path string
+ */
+JSONPath.toPathString = function (pathArr) {
+  const x = pathArr,
+    n = x.length;
+  let p = '$';
+  for (let i = 1; i < n; i++) {
+    if (!/^(~|\^|@.*?\(\))$/u.test(x[i])) {
+      p += /^[0-9*]+$/u.test(x[i]) ? '[' + x[i] + ']' : "['" + x[i] + "']";
+    }
+  }
+  return p;
+};
+
+/**
+ * @param {string} pointer JSON Path
+ * @returns {string} JSON Pointer
+ */
+JSONPath.toPointer = function (pointer) {
+  const x = pointer,
+    n = x.length;
+  let p = '';
+  for (let i = 1; i < n; i++) {
+    if (!/^(~|\^|@.*?\(\))$/u.test(x[i])) {
+      p += '/' + x[i].toString().replaceAll('~', '~0').replaceAll('/', '~1');
+    }
+  }
+  return p;
+};
+
+/**
+ * @param {string} expr Expression to convert
+ * @returns {string[]}
+ */
+JSONPath.toPathArray = function (expr) {
+  const {
+    cache
+  } = JSONPath;
+  if (cache[expr]) {
+    return cache[expr].concat();
+  }
+  const subx = [];
+  const normalized = expr
+  // Properties
+  .replaceAll(/@(?:null|boolean|number|string|integer|undefined|nonFinite|scalar|array|object|function|other)\(\)/gu, ';$&;')
+  // Parenthetical evaluations (filtering and otherwise), directly
+  //   within brackets or single quotes
+  .replaceAll(/[['](\??\(.*?\))[\]'](?!.\])/gu, function ($0, $1) {
+    return '[#' + (subx.push($1) - 1) + ']';
+  })
+  // Escape periods and tildes within properties
+  .replaceAll(/\[['"]([^'\]]*)['"]\]/gu, function ($0, prop) {
+    return "['" + prop.replaceAll('.', '%@%').replaceAll('~', '%%@@%%') + "']";
+  })
+  // Properties operator
+  .replaceAll('~', ';~;')
+  // Split by property boundaries
+  .replaceAll(/['"]?\.['"]?(?![^[]*\])|\[['"]?/gu, ';')
+  // Reinsert periods within properties
+  .replaceAll('%@%', '.')
+  // Reinsert tildes within properties
+  .replaceAll('%%@@%%', '~')
+  // Parent
+  .replaceAll(/(?:;)?(\^+)(?:;)?/gu, function ($0, ups) {
+    return ';' + ups.split('').join(';') + ';';
+  })
+  // Descendents
+  .replaceAll(/;;;|;;/gu, ';..;')
+  // Remove trailing
+  .replaceAll(/;$|'?\]|'$/gu, '');
+  const exprList = normalized.split(';').map(function (exp) {
+    const match = exp.match(/#(\d+)/u);
+    return !match || !match[1] ? exp : subx[match[1]];
+  });
+  cache[expr] = exprList;
+  return cache[expr].concat();
+};
+JSONPath.prototype.safeVm = {
+  Script: SafeScript
+};
+
+JSONPath.prototype.vm = external_vm_namespaceObject;
+
+
+
 
 /***/ })
 

@@ -14,31 +14,33 @@ import { setOutputs } from '@iac-actions/shared/action/outputs.ts';
 import { run } from '@iac-actions/shared/action/run.ts';
 import { appendSummary } from '@iac-actions/shared/action/summary.ts';
 import { createProbeClient } from '@iac-actions/shared/http/probe.ts';
-import { buildProbeSpecs } from '@iac-actions/shared/http/probe-spec.ts';
+import { buildProbeSpecs, probeSecrets } from '@iac-actions/shared/http/probe-spec.ts';
 import { renderSmokeSummary, resultsOutput } from '@iac-actions/shared/http/smoke-report.ts';
 import { redactUrl, runProbes } from '@iac-actions/shared/http/smoke-test.ts';
 
 async function main(): Promise<void> {
+  // Secrets first: URL credentials and header values are masked as each input
+  // is read, before any validation, whose messages may quote a URL. The YAML
+  // readers' own errors quote nothing.
+  const urls = readList('urls');
+  probeSecrets(urls, undefined, undefined).forEach(maskSecret);
   const headers = readMap('headers');
-  Object.values(headers).forEach((value) => maskSecret(String(value)));
+  probeSecrets([], undefined, headers).forEach(maskSecret);
   const checks = readYaml('checks');
-  const specs = buildProbeSpecs(readList('urls'), checks, {
+  probeSecrets([], checks, undefined).forEach(maskSecret);
+  const specs = buildProbeSpecs(urls, checks, {
     expectStatus: readString('expect-status', '200-399'),
     expectBody: readString('expect-body'),
     maxLatency: readString('max-latency'),
     headers,
   });
-  for (const spec of specs) {
-    Object.values(spec.headers).forEach(maskSecret);
-    maskSecret(new URL(spec.url).password);
-  }
   const options = {
     timeoutMs: readDuration('timeout', '10s'),
-    maxAttempts: readInteger('max-attempts', 10, { min: 1 }),
+    maxAttempts: readInteger('max-attempts', 10, { min: 1, max: 1000 }),
     retryDelayMs: readDuration('retry-delay', '2s'),
     maxRetryDelayMs: readDuration('max-retry-delay', '30s'),
     deadlineMs: readDuration('deadline', '5m'),
-    concurrency: readInteger('concurrency', 8, { min: 1 }),
+    concurrency: readInteger('concurrency', 8, { min: 1, max: 100 }),
   };
   const client = await createProbeClient({
     followRedirects: readBoolean('follow-redirects', true),

@@ -39,10 +39,13 @@ async function main(): Promise<void> {
     'comment-url': result.commentUrl,
     exitcode: result.exitCode,
   });
+  // The plan is good and its outputs are set; reporting it failed (the PR comment).
+  if (result.failure) throw result.failure;
 }
 
 // The bundle stays for later steps of the job; after the job, nothing of the
-// plan (it holds secrets) stays on the runner.
+// plan (it holds secrets) stays on the runner, nor Terraform's data
+// directory, which holds the backend settings (terraformDataRoot is inside).
 async function post(): Promise<void> {
   await rm(tfPlanWorkDir(runnerTemp), { recursive: true, force: true });
 }

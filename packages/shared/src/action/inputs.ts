@@ -117,7 +117,8 @@ export function parseYamlInput(name: string, text: string): unknown {
   };
   const [error] = doc.errors;
   // The part of a message before a colon names the problem; what follows quotes the text.
-  if (error) throw invalidInput(name, `is not valid YAML or JSON: ${error.message.split(':')[0]} at ${at(error.pos[0])}`);
+  if (error)
+    throw invalidInput(name, `is not valid YAML or JSON: ${error.message.split(':')[0]} at ${at(error.pos[0])}`);
   let problem: string | undefined;
   visit(doc, (_, node) => {
     if (isAlias(node)) {
@@ -210,7 +211,10 @@ export function resolvePathInput(
   try {
     real = realpathSync(resolved);
   } catch {
-    throw invalidInput(name, `is '${text}', which does not exist in ${where}: check the path, or the step that creates it.`);
+    throw invalidInput(
+      name,
+      `is '${text}', which does not exist in ${where}: check the path, or the step that creates it.`,
+    );
   }
   if (!roots.some((root) => inside(real, realpathOrSelf(root.dir)))) {
     throw invalidInput(name, `is '${text}', a link that leads outside ${where}: give a path inside it.`);

@@ -23,7 +23,8 @@ export function maskSecret(value: string): void {
   core.setSecret(value);
   for (const line of value.split(/\r?\n/)) {
     const trimmed = line.trim();
-    if (trimmed && trimmed !== value.trim()) core.setSecret(trimmed);
+    // A line of a character or two (`}` of a JSON key) would star out every word that holds it.
+    if (trimmed.length >= MIN_SECRET_LENGTH && trimmed !== value.trim()) core.setSecret(trimmed);
   }
   if (!registered.has(value)) {
     registered.add(value);
@@ -68,10 +69,14 @@ export function secretForms(secret: string): string[] {
     if (value.length < MIN_SECRET_LENGTH) continue;
     forms.add(value);
     forms.add(JSON.stringify(value).slice(1, -1));
+    // encodeURIComponent; RFC 3986's stricter form (.NET's EscapeDataString, Go's
+    // url.PathEscape); and each with a space as `+` (forms, Go's url.QueryEscape).
     const uri = encodeURIComponent(value);
-    forms.add(uri);
-    forms.add(uri.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`));
-    forms.add(uri.replace(/%20/g, '+'));
+    const strict = uri.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    for (const form of [uri, strict]) {
+      forms.add(form);
+      forms.add(form.replace(/%20/g, '+'));
+    }
     const bytes = Buffer.from(value, 'utf8');
     for (let skip = 0; skip < 3 && skip < bytes.length; skip++) {
       const from = bytes.subarray(skip);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { actionError } from '../../../../test/assertions.ts';
 import type { CommandRunner } from '../util/command.ts';
 import { runAnsibleDeploy, type AnsibleDeploySettings } from './ansible-deploy.ts';
@@ -39,6 +39,7 @@ const settings: AnsibleDeploySettings = {
 const deps = (exec: CommandRunner) => ({
   exec,
   workDir,
+  controlDir: path.join(workDir, 'cp'),
   log: () => {},
   group: <T>(_: string, fn: () => Promise<T>) => fn(),
 });
@@ -66,5 +67,28 @@ describe('runAnsibleDeploy', () => {
       ),
     );
     assert.deepEqual(await readdir(workDir), ['callback_plugins']);
+  });
+
+  it('reads YAML inventory content with a vault value as YAML, without a parser warning quoting it', async () => {
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const inventories: string[] = [];
+    const exec: CommandRunner = async (_command, args) => {
+      const at = args.indexOf('--inventory');
+      if (at >= 0) inventories.push(args[at + 1] ?? '');
+      return args[0] === '--version'
+        ? { exitCode: 0, stdout: 'ansible-playbook [core 2.14.18]\n', stderr: '' }
+        : { exitCode: 4, stdout: '', stderr: 'ERROR! stop here\n' };
+    };
+    const content = 'all:\n  hosts:\n    web1:\n      ansible_password: !vault-secret-tag s3cr3t-value\n';
+    try {
+      await expect(
+        runAnsibleDeploy({ ...settings, inventory: { kind: 'content', content } }, deps(exec)),
+      ).rejects.toMatchObject({ reason: 'playbook-error' });
+      expect(inventories).toHaveLength(1);
+      expect(inventories[0]).toMatch(/inventory-[0-9a-f]+\.yml$/);
+      expect(warnings).not.toHaveBeenCalled();
+    } finally {
+      warnings.mockRestore();
+    }
   });
 });

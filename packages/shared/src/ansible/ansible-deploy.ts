@@ -2,13 +2,14 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { parse as parseYaml } from 'yaml';
+import { isMap, parseDocument } from 'yaml';
 import { ActionError } from '../action/action-error.ts';
 import { childEnv, type CommandRunner } from '../util/command.ts';
 import { SecretFiles } from '../util/secret-files.ts';
 import { installCallbackPlugin } from './callback-plugin.ts';
 import { mergeRerun, parseResults, unreachableHosts, type PlayResults } from './play-results.ts';
 import { playbookArgs, playbookEnv, type PlaybookOptions } from './playbook-command.ts';
+import { closeSshMasters } from './ssh-connections.ts';
 
 // One ansible-deploy: the secrets written as 0600 files under the run's own
 // directory in RUNNER_TEMP, the galaxy requirements installed, the playbook
@@ -19,8 +20,13 @@ export interface AnsibleDeploySettings extends Pick<
   PlaybookOptions,
   'playbook' | 'limit' | 'tags' | 'skipTags' | 'check' | 'diff' | 'become' | 'user' | 'forks'
 > {
-  /** Absolute; the playbook, inventory paths and requirements are relative to it. */
+  /** Absolute, inside the repository; Ansible runs in it. */
   workingDirectory: string;
+  /**
+   * The playbook, an inventory path, `requirements` and `ansibleConfig` are
+   * absolute, resolved from working-directory and checked to be inside the
+   * repository ('' when unset).
+   */
   inventory?: { kind: 'path'; path: string } | { kind: 'content'; content: string };
   /** A YAML inventory generated from Terraform outputs. */
   terraformInventory?: string;
@@ -38,6 +44,8 @@ export interface AnsibleDeployDeps {
   exec: CommandRunner;
   /** The run's own directory under RUNNER_TEMP (the post step removes it too). */
   workDir: string;
+  /** The run's own directory for SSH control sockets (ssh-connections.ts); the post step closes it too. */
+  controlDir: string;
   log(line: string): void;
   group<T>(title: string, fn: () => Promise<T>): Promise<T>;
 }
@@ -86,6 +94,7 @@ export async function runAnsibleDeploy(
         callbackDir: await installCallbackPlugin(deps.workDir),
         resultsFile: '',
         hostKeyChecking: settings.hostKeyChecking,
+        controlPathDir: deps.controlDir,
         ...(knownHostsFile ? { knownHostsFile } : {}),
         ...(settings.ansibleConfig
           ? { ansibleConfig: path.resolve(settings.workingDirectory, settings.ansibleConfig) }
@@ -106,12 +115,14 @@ export async function runAnsibleDeploy(
         : {}),
     };
 
+    // Paths are absolute (resolved inside the repository); shown relative to the working directory.
+    const shown = (file: string) => path.relative(settings.workingDirectory, file) || file;
     if (settings.requirements) {
-      await deps.group(`Installing ${settings.requirements}`, async () => {
+      await deps.group(`Installing ${shown(settings.requirements)}`, async () => {
         const result = await run('ansible-galaxy', ['install', '-r', settings.requirements]);
         if (result.exitCode !== 0) {
           throw new ActionError(
-            `ansible-galaxy could not install ${settings.requirements}: ${lastLines(result)}`,
+            `ansible-galaxy could not install ${shown(settings.requirements)}: ${lastLines(result)}`,
             'requirements-failed',
           );
         }
@@ -127,7 +138,7 @@ export async function runAnsibleDeploy(
       env.IAC_ANSIBLE_RESULTS_FILE = resultsFile;
       const title =
         runs === 1
-          ? `ansible-playbook ${settings.playbook}`
+          ? `ansible-playbook ${shown(settings.playbook)}`
           : `Rerun ${runs - 1} for unreachable hosts: ${hosts.join(', ')}`;
       const result = await deps.group(title, () => run('ansible-playbook', playbookArgs({ ...options, limit: hosts })));
       if (!existsSync(resultsFile)) {
@@ -147,17 +158,19 @@ export async function runAnsibleDeploy(
       hosts = unreachable;
     }
   } finally {
+    await closeSshMasters(deps.controlDir, deps.exec);
     await files.removeAll();
   }
 }
 
+/**
+ * Whether inventory content is YAML (else INI). Silent: the parser's warnings
+ * quote the text (an unknown tag such as Ansible's `!vault` with its value),
+ * and inventories hold passwords.
+ */
 function isYamlMapping(text: string): boolean {
-  try {
-    const value: unknown = parseYaml(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-  } catch {
-    return false;
-  }
+  const document = parseDocument(text, { logLevel: 'silent', prettyErrors: false });
+  return document.errors.length === 0 && isMap(document.contents);
 }
 
 function lastLines(result: { stdout: string; stderr: string }): string {

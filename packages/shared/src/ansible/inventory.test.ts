@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { invalidInputError } from '../../../../test/assertions.ts';
-import { classifyInventory, inventoryFromTerraform } from './inventory.ts';
+import { checkInventoryContent, classifyInventory, inventoryFromTerraform } from './inventory.ts';
 
 // Documents as `terraform output -json` prints them, `type` included.
 const outputs = JSON.stringify({
@@ -306,5 +306,65 @@ describe('classifyInventory', () => {
 
   it('refuses an empty value', () => {
     assert.throws(() => classifyInventory(' \n\n', exists), invalidInputError(/^Input 'inventory' is empty/));
+  });
+});
+
+describe('inventoryFromTerraform masking', () => {
+  it('gives every string of every sensitive output to mask before anything is checked', () => {
+    const masked: string[] = [];
+    const json = JSON.stringify({
+      hosts: { sensitive: false, value: ['10.0.0.5'] },
+      db: { sensitive: true, value: { password: 'db-pw-5e6f7a', port: 5432, user: 'app', replicas: ['replica-pw-1'] } },
+      missing: { sensitive: true, value: 'token-8c9d0e' },
+    });
+    expect(() => inventoryFromTerraform(json, 'absent', (secret) => masked.push(secret))).toThrow(/absent/);
+    // Numbers and strings of a few characters are no secret (masked, they would blank that text in the whole log).
+    expect(masked).toEqual(['db-pw-5e6f7a', 'replica-pw-1', 'token-8c9d0e']);
+  });
+});
+
+describe('checkInventoryContent', () => {
+  const refusal = (content: string) => {
+    try {
+      checkInventoryContent(content);
+    } catch (error) {
+      return error as { reason: string; message: string };
+    }
+    throw new Error('expected the inventory to be refused');
+  };
+
+  it('accepts YAML with Ansible vault and unsafe values, anchors and aliases, and INI content', () => {
+    const yaml = [
+      'all:',
+      '  vars: &common',
+      '    ansible_password: !vault |',
+      '      $ANSIBLE_VAULT;1.1;AES256',
+      '      6162',
+      '    motd: !unsafe "{{ not templated }}"',
+      '  children:',
+      '    web:',
+      '      vars: *common',
+      '      hosts: { web1: null }',
+      '',
+    ].join('\n');
+    expect(() => checkInventoryContent(yaml)).not.toThrow();
+    expect(() => checkInventoryContent('[web]\nweb1 ansible_password=*not-yaml\n')).not.toThrow();
+    expect(() => checkInventoryContent('web1.example:2222\n')).not.toThrow();
+  });
+
+  it('refuses an alias with no anchor, an unknown tag or bad YAML by position, never quoting the value', () => {
+    const alias = refusal('all:\n  hosts:\n    web1:\n      ansible_password: *s3cret-alias\n');
+    expect(alias).toMatchObject({
+      reason: 'invalid-input',
+      message:
+        "Input 'inventory' is not valid here: line 4, column 25 starts with `*` but no anchor of that name comes before it: quote the value ('*…').",
+    });
+    const tag = refusal('all:\n  vars:\n    ansible_password: !s3cret-tag value\n');
+    expect(tag.message).toMatch(
+      /^Input 'inventory' is not valid here: line 3, column \d+ has a tag \(`!…`\) that Ansible cannot read/,
+    );
+    const bad = refusal('all:\n  hosts: [s3cret-unclosed\n');
+    expect(bad.message).toMatch(/^Input 'inventory' is not valid YAML: .* at line \d+, column \d+\.$/);
+    for (const error of [alias, tag, bad]) expect(error.message).not.toContain('s3cret');
   });
 });

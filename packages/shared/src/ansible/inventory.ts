@@ -1,5 +1,6 @@
-import { stringify } from 'yaml';
+import { isAlias, isNode, LineCounter, parseDocument, stringify, visit } from 'yaml';
 import { invalidInput } from '../action/action-error.ts';
+import { MIN_SECRET_LENGTH } from '../action/mask.ts';
 import { isRecord } from '../util/values.ts';
 
 // The inventory of an ansible-deploy run: generated from `terraform output
@@ -18,8 +19,16 @@ const ADDRESS_KEYS = ['host', 'address', 'ip'] as const;
 const EXPECTED_SHAPE =
   'a list of addresses (["10.0.0.5", "web.example.com"]) or a map of group name to a list of addresses ({"web": ["10.0.0.5"]})';
 
-/** The `inventory-from-terraform` input: the JSON of `terraform output -json` ({name: {value, type, sensitive}}), and the output that holds the hosts. */
-export function inventoryFromTerraform(outputsJson: string, hostsOutput: string): string {
+/**
+ * The `inventory-from-terraform` input: the JSON of `terraform output -json`
+ * ({name: {value, type, sensitive}}), and the output that holds the hosts;
+ * `mask` gets the values of every sensitive output.
+ */
+export function inventoryFromTerraform(
+  outputsJson: string,
+  hostsOutput: string,
+  mask: (secret: string) => void = () => {},
+): string {
   const outputName = hostsOutput.trim();
   if (!outputName) {
     throw invalidInput(
@@ -39,6 +48,11 @@ export function inventoryFromTerraform(outputsJson: string, hostsOutput: string)
       'inventory-from-terraform',
       'is not the output of `terraform output -json` (an object of outputs, {"name": {"value": ...}}); give all outputs, not the value of one',
     );
+  }
+  // Sensitive outputs are masked first, whatever is checked next: the hosts
+  // output may be one, and the others pass through the step's memory only.
+  for (const entry of Object.values(outputs)) {
+    if (isRecord(entry) && entry.sensitive === true) maskLeaves(entry.value, mask);
   }
   const output = outputs[outputName];
   if (output === undefined) {
@@ -147,6 +161,13 @@ class ShapeReporter {
   }
 }
 
+/** Every string in a value; a few characters (a port, `yes`) are no secret, and masked would blank them in the whole log. */
+function maskLeaves(value: unknown, mask: (secret: string) => void): void {
+  if (typeof value === 'string' && value.trim().length >= MIN_SECRET_LENGTH) mask(value);
+  else if (Array.isArray(value)) value.forEach((item) => maskLeaves(item, mask));
+  else if (isRecord(value)) Object.values(value).forEach((item) => maskLeaves(item, mask));
+}
+
 function kindOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
@@ -184,4 +205,42 @@ export function classifyInventory(
     'inventory',
     `'${line}' was not found: give a path relative to working-directory, or the inventory itself (INI or YAML; a single host as 'host,')`,
   );
+}
+
+/** Tags Ansible's YAML loader knows besides YAML's own. */
+const ANSIBLE_TAGS = new Set(['!vault', '!unsafe', '!vault-encrypted']);
+
+/**
+ * Inventory content meant as YAML (it starts with `---`, `{` or `name:`),
+ * checked before Ansible reads it: Ansible's errors about it quote the
+ * offending line, and inventories hold passwords. A syntax error, an alias
+ * with no anchor (a value starting with `*`) or a tag Ansible cannot read (a
+ * value starting with `!`) is one invalid-input error by line and column,
+ * never quoting the text.
+ */
+export function checkInventoryContent(content: string): void {
+  const first = content.split('\n').find((line) => line.trim() && !line.trim().startsWith('#')) ?? '';
+  if (!/^(---|\{|[A-Za-z0-9_.-]+:(\s|$))/.test(first.trim())) return;
+  const lines = new LineCounter();
+  const document = parseDocument(content, { logLevel: 'silent', prettyErrors: false, lineCounter: lines });
+  const at = (offset: number | undefined) => {
+    const { line, col } = lines.linePos(offset ?? 0);
+    return `line ${line}, column ${col}`;
+  };
+  const [error] = document.errors;
+  if (error) {
+    throw invalidInput('inventory', `is not valid YAML: ${error.message.split(':')[0]} at ${at(error.pos[0])}.`);
+  }
+  const anchors = new Set<string>();
+  let problem: string | undefined;
+  visit(document, (_, node) => {
+    if (isNode(node) && node.anchor) anchors.add(node.anchor);
+    if (isAlias(node) && !anchors.has(node.source)) {
+      problem = `${at(node.range?.[0])} starts with \`*\` but no anchor of that name comes before it: quote the value ('*…')`;
+    } else if (isNode(node) && node.tag && !node.tag.startsWith('tag:yaml.org,2002:') && !ANSIBLE_TAGS.has(node.tag)) {
+      problem = `${at(node.range?.[0])} has a tag (\`!…\`) that Ansible cannot read: quote the value ('!…')`;
+    }
+    return problem ? visit.BREAK : undefined;
+  });
+  if (problem) throw invalidInput('inventory', `is not valid here: ${problem}.`);
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { playbookArgs, playbookEnv } from './playbook-command.ts';
 
 describe('playbookArgs', () => {
@@ -58,6 +58,7 @@ describe('playbookEnv', () => {
       hostKeyChecking: true,
       knownHostsFile: '/rt/known_hosts',
       enabledCallbacks: 'profile_tasks',
+      controlPathDir: '/tmp/iac-ssh-x',
     });
     assert.equal(env.ANSIBLE_HOST_KEY_CHECKING, 'True');
     assert.equal(env.ANSIBLE_SSH_COMMON_ARGS, '-o StrictHostKeyChecking=yes -o UserKnownHostsFile=/rt/known_hosts');
@@ -68,8 +69,27 @@ describe('playbookEnv', () => {
   });
 
   it('accepts any host key only when told to', () => {
-    const env = playbookEnv({ callbackDir: '/rt/cb', resultsFile: '/rt/r.json', hostKeyChecking: false });
+    const env = playbookEnv({
+      callbackDir: '/rt/cb',
+      resultsFile: '/rt/r.json',
+      hostKeyChecking: false,
+      controlPathDir: '/tmp/iac-ssh-x',
+    });
     assert.equal(env.ANSIBLE_HOST_KEY_CHECKING, 'False');
     assert.equal(env.ANSIBLE_SSH_COMMON_ARGS, '-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null');
+  });
+
+  it('turns SSH connection sharing off, and keeps any socket an inventory asks for in the step’s directory', () => {
+    const env = playbookEnv({
+      callbackDir: '/rt/cb',
+      resultsFile: '/rt/r.json',
+      hostKeyChecking: true,
+      knownHostsFile: '/rt/known_hosts',
+      controlPathDir: '/tmp/iac-ssh-x',
+    });
+    expect(env.ANSIBLE_SSH_ARGS).toBe('-C -o ControlMaster=no -o ControlPath=none');
+    expect(env.ANSIBLE_SSH_ARGS).not.toMatch(/ControlPersist/);
+    expect(env.ANSIBLE_SSH_CONTROL_PATH_DIR).toBe('/tmp/iac-ssh-x');
+    expect(env.ANSIBLE_SSH_CONTROL_PATH).toBe('%(directory)s/%%C');
   });
 });

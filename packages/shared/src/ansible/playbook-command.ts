@@ -47,7 +47,16 @@ export interface PlaybookEnvOptions {
   ansibleConfig?: string;
   /** The callbacks the user enabled already (ANSIBLE_CALLBACKS_ENABLED), kept. */
   enabledCallbacks?: string;
+  /** The step's own directory for SSH control sockets (see ssh-connections.ts). */
+  controlPathDir: string;
 }
+
+/**
+ * Ansible's default `ssh_args` less connection sharing: a master connection
+ * left open after the step would let a later step in without key or host key.
+ * Given as the environment, this replaces `ssh_args` of an ansible.cfg.
+ */
+export const SSH_ARGS = '-C -o ControlMaster=no -o ControlPath=none';
 
 export function playbookEnv(options: PlaybookEnvOptions): Record<string, string> {
   const sshArgs = options.hostKeyChecking
@@ -63,6 +72,10 @@ export function playbookEnv(options: PlaybookEnvOptions): Record<string, string>
     IAC_ANSIBLE_RESULTS_FILE: options.resultsFile,
     ANSIBLE_HOST_KEY_CHECKING: options.hostKeyChecking ? 'True' : 'False',
     ANSIBLE_SSH_COMMON_ARGS: sshArgs.join(' '),
+    ANSIBLE_SSH_ARGS: SSH_ARGS,
+    // Should an inventory turn sharing back on (ansible_ssh_args), its sockets are the step's, closed when it ends.
+    ANSIBLE_SSH_CONTROL_PATH_DIR: options.controlPathDir,
+    ANSIBLE_SSH_CONTROL_PATH: '%(directory)s/%%C',
     // No `.retry` files in the checkout; ansible-deploy reruns unreachable hosts itself.
     ANSIBLE_RETRY_FILES_ENABLED: 'False',
     // GitHub's log renders colours; the output is streamed line by line.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { invalidInputError } from '../../../../test/assertions.ts';
-import { buildCommand, pushedByBuildx, type BuildOptions } from './build-command.ts';
+import { buildCommand, checkBuildInputs, pushedByBuildx, type BuildOptions } from './build-command.ts';
 
 const files = { iidFile: '/tmp/rt/iid', metadataFile: '/tmp/rt/metadata.json' };
 
@@ -114,5 +114,54 @@ describe('buildCommand', () => {
       () => buildCommand(options({ platforms: ['linux/amd64', 'linux/arm64'], load: true }), 'buildx', files),
       invalidInputError(/^Input 'load' cannot load a multi-platform image/),
     );
+  });
+});
+
+describe('checkBuildInputs', () => {
+  const check = (
+    overrides: Partial<BuildOptions> = {},
+    more: { labels?: Record<string, string>; secretIds?: string[] } = {},
+  ) => checkBuildInputs(options(overrides), { labels: more.labels ?? {}, secretIds: more.secretIds ?? [] });
+
+  it('accepts what docker and buildx accept', () => {
+    expect(() =>
+      check(
+        {
+          platforms: ['linux/amd64', 'linux/arm/v7', 'linux/arm64/v8'],
+          target: 'runtime-stage.2',
+          provenance: 'mode=max',
+          cacheFrom: ['type=gha'],
+          cacheTo: ['type=gha,mode=max'],
+          buildArgs: { VERSION: '1 2 "3"' },
+        },
+        { labels: { 'org.opencontainers.image.vendor': 'Example Corp' }, secretIds: ['npm_token', 'aws.creds-1'] },
+      ),
+    ).not.toThrow();
+  });
+
+  it.each([
+    [
+      { platforms: ['linux/amd64', 'Linux AMD64'] },
+      {},
+      "Input 'platforms' has 'Linux AMD64', which is not a platform: write os/arch[/variant] in lowercase, e.g. linux/amd64 or linux/arm/v7",
+    ],
+    [{ platforms: ['linux/amd64', 'linux/amd64'] }, {}, "Input 'platforms' names a platform twice; give each once"],
+    [{ platforms: ['../../x'] }, {}, /^Input 'platforms' has '\.\.\/\.\.\/x', which is not a platform/],
+    [{ load: true, platforms: ['linux/amd64', 'linux/arm64'] }, {}, /^Input 'load' cannot load a multi-platform image/],
+    [{ target: '../x y' }, {}, /^Input 'target' is '\.\.\/x y', which is not a build stage name/],
+    [{ provenance: 'mode=max\n--push' }, {}, /^Input 'provenance' has a space or a line break/],
+    [{ cacheTo: ['type=local,dest=/x\r'] }, {}, /^Input 'cache-to' has a control character/],
+    [{ buildArgs: { 'A B': '1' } }, {}, "Input 'build-args' has the key 'A B' with a space in it; write KEY=VALUE"],
+    [{ buildArgs: { A: 'x\ry' } }, {}, /^Input 'build-args' has a value with a control character/],
+    [{}, { labels: { 'a\tb': 'x' } }, "Input 'labels' has the key 'a\\tb' with a space in it; write KEY=VALUE"],
+    [
+      {},
+      { secretIds: ['ok', 'x,src=/etc/shadow'] },
+      "Input 'secrets' has an ID (entry 2) that is not letters, digits, '_', '.' or '-'; write ID=VALUE, one per line",
+    ],
+  ] as const)('refuses %j %j', (overrides, more, message) => {
+    expect(() =>
+      check(overrides as Partial<BuildOptions>, more as { labels?: Record<string, string>; secretIds?: string[] }),
+    ).toThrow(typeof message === 'string' ? message : message);
   });
 });

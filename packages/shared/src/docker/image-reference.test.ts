@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { invalidInputError } from '../../../../test/assertions.ts';
 import { isValidTag, parseImageName } from './image-reference.ts';
 
@@ -180,7 +180,19 @@ describe('parseImageName', () => {
     const longer = `${path}b`;
     assert.throws(
       () => parseImageName(longer),
-      rejected(longer, `'docker.io/${longer}' is 256 characters long, more than 255`),
+      invalidInputError(
+        `Input 'images' has '${longer.slice(0, 200)}…', which is not a valid image name: it is 256 characters long with its registry (docker.io), more than 255; ${HINT}`,
+      ),
+    );
+  });
+
+  it('quotes a long or multi-line name cut, on one line', () => {
+    const long = `ghcr.io/org/${'x'.repeat(120_000)}`;
+    expect(() => parseImageName(long)).toThrow(
+      /^Input 'images' has 'ghcr\.io\/org\/x{188}…', which is not a valid image name: it is 120012 characters long/,
+    );
+    expect(() => parseImageName('ghcr.io/org/app\r\nother')).toThrow(
+      /^Input 'images' has 'ghcr\.io\/org\/app\\r\\nother', which is not a valid image name: it contains whitespace/,
     );
   });
 

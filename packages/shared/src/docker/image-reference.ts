@@ -40,9 +40,23 @@ const EXAMPLE = 'write it as registry/path/name without a tag, e.g. ghcr.io/org/
 export function parseImageName(text: string, inputName = 'images'): ImageName {
   const why = problemOf(text);
   if (typeof why === 'string') {
-    throw invalidInput(inputName, `has '${text}', which is not a valid image name: ${why}; ${EXAMPLE}`);
+    throw invalidInput(inputName, `has ${shown(text)}, which is not a valid image name: ${why}; ${EXAMPLE}`);
   }
   return why;
+}
+
+/** A name from the input, for a message: JSON-quoted (one line), cut when long. */
+function shown(text: string, max = 200): string {
+  const json = JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
+  return `'${json.slice(1, -1)}'`;
+}
+
+/** Why `host` (host[:port], as in an image name) is not a registry host, or undefined when it is one. */
+export function registryHostProblem(host: string): string | undefined {
+  if (host === '') return 'it is empty';
+  if (/[\s/@?#]/.test(host))
+    return `${shown(host)} is not a registry host: write host[:port], e.g. ghcr.io or registry.example:5000`;
+  return registryProblem(host);
 }
 
 /** Whether Docker accepts `tag` as an image tag. */
@@ -99,7 +113,7 @@ function problemOf(text: string): ImageName | string {
 
   const name = `${registry}/${path}`;
   if (name.length > NAME_MAX_LENGTH) {
-    return `'${name}' is ${name.length} characters long, more than ${NAME_MAX_LENGTH}`;
+    return `it is ${name.length} characters long with its registry (${registry}), more than ${NAME_MAX_LENGTH}`;
   }
   return { registry, repository: path, name };
 }

@@ -1,4 +1,5 @@
-import { invalidInput } from '../action/action-error.ts';
+import path from 'node:path';
+import { ActionError, invalidInput } from '../action/action-error.ts';
 import {
   readBoolean,
   readChoice,
@@ -7,10 +8,14 @@ import {
   readInteger,
   readKeyValues,
   readList,
+  readPath,
   readString,
+  repositoryRoot,
+  resolvePathInput,
 } from '../action/inputs.ts';
 import { maskSecret } from '../action/mask.ts';
 import { readRunContext } from '../github/run-context.ts';
+import { checkBuildInputs } from './build-command.ts';
 import { parseImageName } from './image-reference.ts';
 import { ociLabels } from './oci-labels.ts';
 import type { PublishSettings } from './publish.ts';
@@ -31,9 +36,10 @@ export interface PublishInputs {
 export function readPublishInputs(env: NodeJS.ProcessEnv = process.env, now = new Date()): PublishInputs {
   const password = readInput('registry-password');
   maskSecret(password);
-  const registriesText = readInput('registries');
-  const registries = parseRegistries(registriesText);
-  registries.forEach((entry) => maskSecret(entry.password ?? ''));
+  const registries = parseRegistries(readInput('registries'), maskSecret);
+  // Each line of `secrets` too, before it is parsed: a multi-line value pasted
+  // there (a key) is lines that are not ID=VALUE.
+  maskSecret(readInput('secrets'));
   const secrets = readKeyValues('secrets');
   Object.values(secrets).forEach(maskSecret);
 
@@ -41,9 +47,31 @@ export function readPublishInputs(env: NodeJS.ProcessEnv = process.env, now = ne
   if (!imageLines.length) throw invalidInput('images', 'is empty; give one image name per line, e.g. ghcr.io/org/app');
   const images = imageLines.map((line) => parseImageName(line, 'images'));
 
-  const context = gitContext(env, now);
-  const computed = computeTags(parseTagRules(readInput('tags')), parseFlavor(readInput('flavor')), context);
-  const labels = ociLabels(context, computed.version, readKeyValues('labels'));
+  const git = gitContext(env, now);
+  const computed = computeTags(parseTagRules(readInput('tags')), parseFlavor(readInput('flavor')), git);
+  const labels = ociLabels(git, computed.version, readKeyValues('labels'));
+
+  const context = readPath('context', 'directory', '.');
+  const build: PublishSettings['build'] = {
+    context,
+    file: dockerfile(context),
+    target: readString('target'),
+    buildArgs: readKeyValues('build-args'),
+    platforms: readList('platforms').flatMap((line) =>
+      line
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    ),
+    cacheFrom: readList('cache-from'),
+    cacheTo: readList('cache-to'),
+    provenance: readString('provenance'),
+    push: readBoolean('push', true),
+    load: readBoolean('load', false),
+    noCache: readBoolean('no-cache', false),
+    pull: readBoolean('pull', false),
+  };
+  checkBuildInputs(build, { labels, secretIds: Object.keys(secrets) });
 
   const settings: PublishSettings = {
     images,
@@ -53,25 +81,7 @@ export function readPublishInputs(env: NodeJS.ProcessEnv = process.env, now = ne
       images.map((image) => image.registry),
       { registries, username: readString('registry-username'), password },
     ),
-    build: {
-      context: readString('context', '.'),
-      file: readString('file'),
-      target: readString('target'),
-      buildArgs: readKeyValues('build-args'),
-      platforms: readList('platforms').flatMap((line) =>
-        line
-          .split(',')
-          .map((p) => p.trim())
-          .filter(Boolean),
-      ),
-      cacheFrom: readList('cache-from'),
-      cacheTo: readList('cache-to'),
-      provenance: readString('provenance'),
-      push: readBoolean('push', true),
-      load: readBoolean('load', false),
-      noCache: readBoolean('no-cache', false),
-      pull: readBoolean('pull', false),
-    },
+    build,
     secrets,
     ifTagExists: readChoice('if-tag-exists', ['overwrite', 'skip', 'fail'], 'overwrite'),
     ecr: {
@@ -89,6 +99,29 @@ export function readPublishInputs(env: NodeJS.ProcessEnv = process.env, now = ne
     },
   };
   return { settings, version: computed.version, warnings: computed.warnings };
+}
+
+/**
+ * The `file` input, inside the repository; unset, the context's Dockerfile,
+ * which must be there too (and not a link out of the repository: a build
+ * error quotes the Dockerfile's lines). '' leaves docker's default.
+ */
+function dockerfile(context: string): string {
+  const given = readInput('file');
+  if (given) return resolvePathInput('file', given, 'file');
+  const relative = path.relative(repositoryRoot().dir, context) || '.';
+  for (const name of ['Dockerfile', 'dockerfile']) {
+    try {
+      resolvePathInput('file', path.join(relative, name), 'file');
+      return '';
+    } catch (error) {
+      if (!(error instanceof ActionError) || !/does not exist/.test(error.message)) throw error;
+    }
+  }
+  throw invalidInput(
+    'file',
+    `is unset, and the context '${readInput('context') || '.'}' has no Dockerfile: add one, or set file to the Dockerfile's path.`,
+  );
 }
 
 function gitContext(env: NodeJS.ProcessEnv, now: Date): GitContext {

@@ -91,18 +91,17 @@ export async function publish(settings: PublishSettings, deps: PublishDeps): Pro
   const metadataFile = path.join(deps.workDir, 'build-metadata.json');
   const files = new SecretFiles(deps.workDir);
   try {
-    const secretFiles: Record<string, string> = {};
-    for (const [id, value] of Object.entries(settings.secrets)) {
-      secretFiles[id] = await files.write('build-secret', '', value);
-    }
     const build: BuildOptions = {
       ...settings.build,
       tags: references.map((r) => r.reference),
       labels: settings.labels,
-      secretFiles,
+      secretFiles: Object.fromEntries(Object.keys(settings.secrets).map((id) => [id, ''])),
     };
-    // Refuses options the builder cannot honour before any login or build.
+    // Refuses options the builder cannot honour before any login, build or secret file.
     buildCommand(build, builder, { iidFile, metadataFile });
+    for (const [id, value] of Object.entries(settings.secrets)) {
+      build.secretFiles[id] = await files.write('build-secret', '', value);
+    }
 
     const ecrPlans = new Map<string, Extract<LoginPlan, { method: 'ecr' }>>();
     if (settings.build.push) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { invalidInputError } from '../../../../test/assertions.ts';
 import { parseRegistries, planLogins } from './registry-logins.ts';
 
@@ -101,9 +101,55 @@ describe('parseRegistries', () => {
       ['- username: a', /entry 1 has no 'registry'/],
       ['- registry: ghcr.io\n  username: a', /entry 1 \(ghcr.io\) needs both 'username' and 'password'/],
       ['- registry: ghcr.io\n  user: a', /unknown key 'user'/],
-      ['- registry: x.example\n  type: ecr', /type ecr needs 'aws-region' and a 12-digit 'aws-account-id'/],
+      [
+        '- registry: x.example\n  type: ecr',
+        /type ecr needs 'aws-region' \(such as eu-west-1\) and a 12-digit 'aws-account-id'/,
+      ],
       ['- registry: x.example\n  type: gcr', /has type 'gcr'; use ecr, ecr-public or password/],
     ];
     for (const [text, message] of cases) assert.throws(() => parseRegistries(text), invalidInputError(message), text);
+  });
+
+  it('refuses a registry that is not a host, and a user name with a line break, never quoting a password', () => {
+    const refused = (text: string) => {
+      try {
+        parseRegistries(text);
+      } catch (error) {
+        return error as Error;
+      }
+      throw new Error(`expected ${text} to be refused`);
+    };
+    expect(refused('- registry: ghcr.io/org\n  username: a\n  password: b').message).toBe(
+      "Input 'registries' entry 1 has a 'registry' that is not valid: 'ghcr.io/org' is not a registry host: write host[:port], e.g. ghcr.io or registry.example:5000",
+    );
+    expect(refused('- registry: "bad host:99999"').message).toMatch(
+      /^Input 'registries' entry 1 has a 'registry' that is not valid/,
+    );
+    const withBreak = refused('- registry: ghcr.io\n  username: "bot\\nx"\n  password: pw-777-secret');
+    expect(withBreak.message).toBe(
+      "Input 'registries' entry 1 (ghcr.io) has a user name that is empty, too long or has a space or a line break in it",
+    );
+    expect(
+      refused('- registry: x.example\n  type: ecr\n  aws-region: Europe\n  aws-account-id: "123456789012"').message,
+    ).toMatch(/needs 'aws-region' \(such as eu-west-1\)/);
+  });
+
+  it('gives every password to mask before any entry is checked', () => {
+    const masked: string[] = [];
+    expect(() =>
+      parseRegistries(
+        '- registry: ghcr.io\n  username: a\n  password: first-pw-1\n- registry: bad/host\n  username: b\n  password: second-pw-2',
+        (secret) => masked.push(secret),
+      ),
+    ).toThrow(/entry 2/);
+    expect(masked).toEqual(['first-pw-1', 'second-pw-2']);
+  });
+});
+
+describe('planLogins user name', () => {
+  it('refuses a registry-username with a line break', () => {
+    expect(() => planLogins(['ghcr.io'], { registries: [], username: 'bot\nx', password: 'pw' })).toThrow(
+      "Input 'registry-username' has a user name that is empty, too long or has a space or a line break in it",
+    );
   });
 });

@@ -2,6 +2,7 @@ import { invalidInput } from '../action/action-error.ts';
 import { parseYamlInput } from '../action/inputs.ts';
 import { isRecord } from '../util/values.ts';
 import type { RegistryCredentials } from './docker-cli.ts';
+import { registryHostProblem } from './image-reference.ts';
 import { classifyRegistry } from './registry-host.ts';
 
 // Which registry gets which login, decided from the image hosts and the
@@ -33,11 +34,20 @@ export interface LoginSettings {
   password: string;
 }
 
-/** Parses the `registries` input: a YAML list of `{registry, username, password}` or `{registry, type: ecr, …}`. */
-export function parseRegistries(text: string): RegistryEntry[] {
+/**
+ * Parses the `registries` input: a YAML list of `{registry, username, password}`
+ * or `{registry, type: ecr, …}`; `mask` gets every password before anything is checked.
+ */
+export function parseRegistries(text: string, mask: (secret: string) => void = () => {}): RegistryEntry[] {
   const value = parseYamlInput('registries', text);
   if (value === undefined || value === null || value === '') return [];
   if (!Array.isArray(value)) throw invalidInput('registries', 'must be a YAML list of {registry, username, password}');
+  // Every password is masked before any entry is checked: a message about one may follow another's.
+  for (const item of value as unknown[]) {
+    if (isRecord(item) && (typeof item.password === 'string' || typeof item.password === 'number')) {
+      mask(String(item.password));
+    }
+  }
   return value.map((item: unknown, index) => {
     const at = `entry ${index + 1}`;
     if (!isRecord(item) || typeof item.registry !== 'string' || !item.registry) {
@@ -55,8 +65,11 @@ export function parseRegistries(text: string): RegistryEntry[] {
     if (type !== undefined && type !== 'ecr' && type !== 'ecr-public' && type !== 'password') {
       throw invalidInput('registries', `${at} (${item.registry}) has type '${type}'; use ecr, ecr-public or password`);
     }
+    const registry = normalizeHost(item.registry);
+    const hostProblem = registryHostProblem(registry);
+    if (hostProblem) throw invalidInput('registries', `${at} has a 'registry' that is not valid: ${hostProblem}`);
     const entry: RegistryEntry = {
-      registry: normalizeHost(item.registry),
+      registry,
       ...(text('username') !== undefined ? { username: text('username') } : {}),
       ...(text('password') !== undefined ? { password: text('password') } : {}),
       ...(type ? { type } : {}),
@@ -66,14 +79,31 @@ export function parseRegistries(text: string): RegistryEntry[] {
     if ((entry.username === undefined) !== (entry.password === undefined)) {
       throw invalidInput('registries', `${at} (${entry.registry}) needs both 'username' and 'password'`);
     }
-    if (entry.type === 'ecr' && (!entry.awsRegion || !/^\d{12}$/.test(entry.awsAccountId ?? ''))) {
+    if (entry.username !== undefined) checkUsername('registries', entry.username, `${at} (${entry.registry}) `);
+    if (
+      entry.type === 'ecr' &&
+      (!AWS_REGION.test(entry.awsRegion ?? '') || !/^\d{12}$/.test(entry.awsAccountId ?? ''))
+    ) {
       throw invalidInput(
         'registries',
-        `${at} (${entry.registry}) of type ecr needs 'aws-region' and a 12-digit 'aws-account-id'`,
+        `${at} (${entry.registry}) of type ecr needs 'aws-region' (such as eu-west-1) and a 12-digit 'aws-account-id'`,
       );
     }
     return entry;
   });
+}
+
+/** An AWS region name: `eu-west-1`, `us-gov-west-1`, `cn-north-1`. */
+const AWS_REGION = /^[a-z]{2,}(?:-[a-z]+)+-\d+$/;
+
+/**
+ * A user name goes on docker login's command line: whitespace or a control
+ * character there is a mistake (a pasted line break), and it is not quoted.
+ */
+export function checkUsername(input: string, username: string, where = ''): void {
+  if (username === '' || /[\s\p{Cc}]/u.test(username) || username.length > 256) {
+    throw invalidInput(input, `${where}has a user name that is empty, too long or has a space or a line break in it`);
+  }
 }
 
 /** One login per distinct registry host of the images. */
@@ -89,6 +119,7 @@ export function planLogins(hosts: readonly string[], settings: LoginSettings): L
         "must be set together with its pair ('registry-username' and 'registry-password')",
       );
     }
+    checkUsername('registry-username', settings.username);
     // A password is given to one registry only: sending a Docker Hub token to
     // another host would leak it.
     const open = plans.filter((plan) => plan.method === 'none');

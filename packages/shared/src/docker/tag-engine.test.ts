@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'vitest';
+import { expect, test } from 'vitest';
 import { invalidInputError } from '../../../../test/assertions.ts';
 import { webhookPayload } from '../../../../test/harness/webhooks.ts';
 import { computeTags, parseFlavor, parseTagRules, sanitizeTag, type GitContext } from './tag-engine.ts';
@@ -252,25 +252,25 @@ test('type=schedule tags scheduled runs only, with dates in UTC or a time zone',
 });
 
 test('global expressions render in value, prefix, suffix and enable', () => {
-  const render = (value: string, context: GitContext) => tagsFor(`type=raw,value=x,prefix=${value}`, context).version;
-  assert.equal(render('{{branch}}-', push('refs/heads/master')), 'master-x');
-  assert.equal(render('{{branch}}-', push('refs/tags/v1.2.3')), '-x');
-  assert.equal(render('{{tag}}-', push('refs/tags/v1.2.3')), 'v1.2.3-x');
-  assert.equal(render('{{tag}}-', push('refs/heads/master')), '-x');
-  assert.equal(render('{{sha}}-', push('refs/heads/master')), '6113728-x');
-  assert.equal(render('{{base_ref}}-', pullRequest()), 'master-x');
-  assert.equal(render('{{base_ref}}-', push('refs/heads/master')), '-x');
+  const render = (value: string, context: GitContext) => tagsFor(`type=raw,value=x,prefix=v${value}`, context).version;
+  assert.equal(render('{{branch}}-', push('refs/heads/master')), 'vmaster-x');
+  assert.equal(render('{{branch}}-', push('refs/tags/v1.2.3')), 'v-x');
+  assert.equal(render('{{tag}}-', push('refs/tags/v1.2.3')), 'vv1.2.3-x');
+  assert.equal(render('{{tag}}-', push('refs/heads/master')), 'v-x');
+  assert.equal(render('{{sha}}-', push('refs/heads/master')), 'v6113728-x');
+  assert.equal(render('{{base_ref}}-', pullRequest()), 'vmaster-x');
+  assert.equal(render('{{base_ref}}-', push('refs/heads/master')), 'v-x');
   const tagWithBase = push('refs/tags/v1.2.3');
   tagWithBase.payload.base_ref = 'refs/heads/master';
-  assert.equal(render('{{base_ref}}-', tagWithBase), 'master-x');
-  assert.equal(render('{{is_default_branch}}-', push('refs/heads/master')), 'true-x');
-  assert.equal(render('{{is_default_branch}}-', push('refs/heads/feature')), 'false-x');
-  assert.equal(render('{{is_default_branch}}-', push('refs/tags/v1.2.3')), 'false-x');
-  assert.equal(render('{{is_default_branch}}-', pullRequest()), 'false-x');
-  assert.equal(render("{{date 'YYYY'}}-", push('refs/heads/master')), '2020-x');
+  assert.equal(render('{{base_ref}}-', tagWithBase), 'vmaster-x');
+  assert.equal(render('{{is_default_branch}}-', push('refs/heads/master')), 'vtrue-x');
+  assert.equal(render('{{is_default_branch}}-', push('refs/heads/feature')), 'vfalse-x');
+  assert.equal(render('{{is_default_branch}}-', push('refs/tags/v1.2.3')), 'vfalse-x');
+  assert.equal(render('{{is_default_branch}}-', pullRequest()), 'vfalse-x');
+  assert.equal(render("{{date 'YYYY'}}-", push('refs/heads/master')), 'v2020-x');
   const committed = { ...push('refs/heads/master'), commitDate: new Date('2019-12-31T23:00:00Z') };
-  assert.equal(render("{{commit_date 'YYYYMMDD'}}-", committed), '20191231-x');
-  assert.equal(render("{{commit_date 'YYYYMMDD'}}-", push('refs/heads/master')), '20200110-x', 'falls back to now');
+  assert.equal(render("{{commit_date 'YYYYMMDD'}}-", committed), 'v20191231-x');
+  assert.equal(render("{{commit_date 'YYYYMMDD'}}-", push('refs/heads/master')), 'v20200110-x', 'falls back to now');
 
   // The README's way to tag latest on the default branch only.
   const latestOnDefault = 'type=ref,event=branch\ntype=raw,value=latest,enable={{is_default_branch}}';
@@ -349,6 +349,28 @@ test('tags are sanitised, cut at 128 characters and de-duplicated', () => {
   ]);
   assert.equal(sanitizeTag('release/1.2+build'), 'release-1.2-build');
   assert.equal(sanitizeTag('keep_me.1-2'), 'keep_me.1-2');
+});
+
+test('a tag that Docker refuses even sanitised is an invalid-input error naming its rule', () => {
+  const refusal = (rules: string, flavor = '') => {
+    try {
+      tagsFor(rules, push('refs/tags/v1.2.3'), flavor);
+    } catch (error) {
+      return error;
+    }
+    throw new Error('expected the rules to be refused');
+  };
+  expect(refusal('type=raw,value=../x y')).toMatchObject({
+    reason: 'invalid-input',
+    message:
+      "Input 'tags' gives the tag '..-x-y', which Docker refuses in line 1: type=raw,value=../x y; a tag starts with a letter, a digit or '_' and has letters, digits, '_', '.' and '-' (at most 128).",
+  });
+  expect(refusal('type=raw,value=x,prefix={{branch}}-')).toMatchObject({
+    message: expect.stringMatching(/^Input 'tags' gives the tag '-x', which Docker refuses in line 1/),
+  });
+  expect(refusal('type=semver,pattern={{version}}', 'prefix=.,onlatest=true')).toMatchObject({
+    message: expect.stringMatching(/^Input 'tags' gives the tag '\.1\.2\.3'/),
+  });
 });
 
 test('each bad tags rule is one clear invalid-input error naming its line', () => {

@@ -1,6 +1,7 @@
 import semver from 'semver';
 import { invalidInput } from '../action/action-error.ts';
 import { isRecord } from '../util/values.ts';
+import { isValidTag } from './image-reference.ts';
 
 // Image tags from the `tags` and `flavor` inputs, with docker/metadata-action's
 // syntax and semantics (defaults, priorities, sanitising, `latest`), so that
@@ -568,6 +569,14 @@ export function computeTags(rules: TagRule[], flavor: Flavor, gitContext: GitCon
     if (!result || result.value === '') continue;
     const tag = sanitizeTag(affix(rule, result.value));
     if (tag === '') continue;
+    // Sanitizing keeps the characters Docker allows, not their order: a tag may not start with '.' or '-'.
+    if (!isValidTag(tag)) {
+      throw ruleError(
+        rule,
+        `gives the tag '${tag}', which Docker refuses`,
+        "a tag starts with a letter, a digit or '_' and has letters, digits, '_', '.' and '-' (at most 128)",
+      );
+    }
     produced.push(tag);
     // The first rule that produces a tag decides `latest`, as in metadata-action.
     latest ??= flavor.latest === 'auto' ? result.latest : flavor.latest === 'true';
@@ -579,6 +588,12 @@ export function computeTags(rules: TagRule[], flavor: Flavor, gitContext: GitCon
     const prefix = flavor.prefixLatest ? renderGlobalFlavor(flavor.prefix, scope) : '';
     const suffix = flavor.suffixLatest ? renderGlobalFlavor(flavor.suffix, scope) : '';
     const latestTag = sanitizeTag(`${prefix}latest${suffix}`);
+    if (!isValidTag(latestTag)) {
+      throw invalidInput(
+        'flavor',
+        `gives the tag '${latestTag}' for latest, which Docker refuses; start the prefix with a letter, a digit or '_'.`,
+      );
+    }
     if (!tags.includes(latestTag)) tags.push(latestTag);
   }
   return { version, tags, warnings };

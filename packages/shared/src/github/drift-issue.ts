@@ -1,6 +1,5 @@
-import * as core from '@actions/core';
 import { ActionError } from '../action/action-error.ts';
-import { retry, type RetryOptions } from '../util/retry.ts';
+import { createOnce, describeGitHubError, statusOf, type CreateRetry } from './create-once.ts';
 import type { GitHubClient } from './octokit.ts';
 import { authenticatedLogin, listComments, type PostedComment } from './sticky-comment.ts';
 
@@ -50,7 +49,7 @@ export interface DriftIssueOptions {
   /** The workflow run: its comments are made once, however often the run is re-run. */
   runId: string;
   /** Attempts and backoff of a create that failed after it may have reached GitHub; shortened in tests. */
-  retry?: Partial<Pick<RetryOptions, 'attempts' | 'firstDelayMs' | 'maxDelayMs'>>;
+  retry?: CreateRetry;
 }
 
 interface IssueMarker extends DriftIssueStack {
@@ -120,7 +119,7 @@ export function driftIssueTracker(
   options: DriftIssueOptions,
 ): DriftIssueTracker {
   const params = { owner: repo.owner, repo: repo.repo };
-  const retryOptions = { attempts: 4, firstDelayMs: 1_000, maxDelayMs: 10_000, ...options.retry };
+  const retryOptions = options.retry ?? {};
   let ready: Promise<{ login: string; issues: TrackedIssue[] }> | undefined;
   // After a 403, every later update would meet it too: one message is enough.
   let forbidden: ActionError | undefined;
@@ -172,30 +171,6 @@ export function driftIssueTracker(
     return mine.find((i) => i.state === 'open') ?? mine.at(-1);
   }
 
-  /**
-   * Creates something once: when a create fails in a way that may have
-   * reached GitHub (a 5xx, a timeout, a dropped connection), it looks again
-   * before each new attempt, and takes what it finds. Octokit's own retries
-   * are off for the create itself: they would post again blindly.
-   */
-  async function createOnce<T>(what: string, find: () => Promise<T | undefined>, create: () => Promise<T>) {
-    return retry(
-      async (attempt) => {
-        if (attempt > 1) {
-          const found = await find();
-          if (found) return found;
-        }
-        return create();
-      },
-      {
-        ...retryOptions,
-        shouldRetry: mayHaveReachedGitHub,
-        onRetry: (error, attempt) =>
-          core.info(`Creating ${what} failed (${describe(error)}); looking it up before attempt ${attempt + 1}.`),
-      },
-    );
-  }
-
   async function commentOnce(issue: TrackedIssue, marker: CommentMarker, body: string, login: string) {
     const target = { ...params, issueNumber: issue.number };
     const find = async (): Promise<PostedComment | undefined> =>
@@ -205,15 +180,20 @@ export function driftIssueTracker(
       });
     // A re-run of the same run keeps the comment it made: one per run.
     if (await find()) return;
-    await createOnce(`the comment on issue #${issue.number}`, find, async () => {
-      const { data } = await octokit.rest.issues.createComment({
-        ...params,
-        issue_number: issue.number,
-        body: `${renderMarker(COMMENT_MARKER, marker)}\n${body}`,
-        request: { retries: 0 },
-      });
-      return { id: data.id, nodeId: data.node_id, url: data.html_url, body: data.body ?? '', author: login };
-    });
+    await createOnce(
+      `the comment on issue #${issue.number}`,
+      find,
+      async () => {
+        const { data } = await octokit.rest.issues.createComment({
+          ...params,
+          issue_number: issue.number,
+          body: `${renderMarker(COMMENT_MARKER, marker)}\n${body}`,
+          request: { retries: 0 },
+        });
+        return { id: data.id, nodeId: data.node_id, url: data.html_url, body: data.body ?? '', author: login };
+      },
+      retryOptions,
+    );
   }
 
   /** Runs one update; its failure becomes one clear error about this stack's issue. */
@@ -248,6 +228,7 @@ export function driftIssueTracker(
               });
               return { number: data.number, url: data.html_url, state: 'open' as const, marker };
             },
+            retryOptions,
           );
           issues.push(issue);
           return { number: issue.number, url: issue.url, action: 'opened' };
@@ -293,27 +274,6 @@ function stackOf(stack: DriftIssueStack): DriftIssueStack {
   return { workingDirectory: stack.workingDirectory, workspace: stack.workspace };
 }
 
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === 'number' ? status : undefined;
-}
-
-/**
- * Whether a failed request may have been carried out all the same: GitHub
- * answered 5xx, or no answer came (Octokit reports a network failure or a
- * timeout as a 500 without a response).
- */
-export function mayHaveReachedGitHub(error: unknown): boolean {
-  const status = statusOf(error);
-  return status === undefined || status >= 500;
-}
-
-function describe(error: unknown): string {
-  const status = statusOf(error);
-  const message = error instanceof Error ? error.message : String(error);
-  return status ? `HTTP ${status}: ${message}` : message;
-}
-
 /** A failed issue update, for people: what to fix when they can. */
 export function issueError(error: unknown, repo: DriftIssueRepo, stack: DriftIssueStack): ActionError {
   const where = `${repo.owner}/${repo.repo}`;
@@ -325,6 +285,6 @@ export function issueError(error: unknown, repo: DriftIssueRepo, stack: DriftIss
         ? `Issues are disabled in ${where} (HTTP 410). Enable them in the repository settings, or set \`issue: false\`.`
         : status === 404
           ? `${where} or its issues are not visible to the token (HTTP 404). Check \`github-token\` and that issues are enabled.`
-          : `Could not update the drift issue of ${stack.workingDirectory} (workspace ${stack.workspace}): ${describe(error)}`;
+          : `Could not update the drift issue of ${stack.workingDirectory} (workspace ${stack.workspace}): ${describeGitHubError(error)}`;
   return new ActionError(message, 'issue-update-failed', { cause: error });
 }

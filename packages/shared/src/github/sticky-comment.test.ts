@@ -74,4 +74,49 @@ describe('publishStickyComment', () => {
     const again = await publishStickyComment(octokit(), target, request('prod', 'bbb', 'v4'));
     assert.deepEqual(again.outdated, [], 'an outdated comment is not handled twice');
   });
+
+  const quickRetry = { retry: { attempts: 4, firstDelayMs: 5, maxDelayMs: 20 } };
+  const stackComments = (stack: string) =>
+    fake.comments(repo, target.issueNumber).filter((c) => readMarker(c.body ?? '')?.stack === stack);
+
+  it('makes one comment when GitHub made it and the answer was lost (502 or a dropped connection)', async () => {
+    for (const [stack, fault] of [
+      ['lost-502', { kind: 'status', status: 502, afterHandling: true }],
+      ['lost-drop', { kind: 'drop', afterHandling: true }],
+    ] as const) {
+      const injected = fake.injectFault('POST /repos/*/*/issues/*/comments', fault);
+      const result = await publishStickyComment(octokit(), target, request(stack, 'aaa', 'the plan'), quickRetry);
+      assert.equal(injected.remaining, 0, `${stack}: the fault was met`);
+      const made = stackComments(stack);
+      assert.equal(made.length, 1, `${stack}: one comment, not two`);
+      assert.deepEqual([result.created, result.comment.id], [true, made[0]!.id]);
+      assert.match(made[0]!.body ?? '', /\nthe plan$/);
+    }
+  });
+
+  it('posts again when GitHub refused the post before making it', async () => {
+    const injected = fake.injectFault('POST /repos/*/*/issues/*/comments', { kind: 'status', status: 503 }, 2);
+    const result = await publishStickyComment(octokit(), target, request('refused', 'aaa', 'v1'), quickRetry);
+    assert.equal(injected.remaining, 0);
+    assert.equal(stackComments('refused').length, 1);
+    assert.equal(result.created, true);
+  });
+
+  it('gives up with the last error after its attempts when GitHub keeps failing, having made nothing', async () => {
+    const injected = fake.injectFault('POST /repos/*/*/issues/*/comments', { kind: 'status', status: 502 }, Infinity);
+    try {
+      await assert.rejects(
+        publishStickyComment(octokit(), target, request('down', 'aaa', 'v1'), quickRetry),
+        (error: { status?: number }) => error.status === 502,
+      );
+      assert.equal(stackComments('down').length, 0);
+      assert.equal(
+        fake.requestsTo('POST /repos/*/*/issues/*/comments').filter((r) => r.path.includes(`/${target.issueNumber}/`))
+          .length >= 4,
+        true,
+      );
+    } finally {
+      injected.cancel();
+    }
+  });
 });

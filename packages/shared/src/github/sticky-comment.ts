@@ -1,3 +1,4 @@
+import { createOnce, type CreateRetry } from './create-once.ts';
 import type { GitHubClient } from './octokit.ts';
 
 // One comment per "thing" (a Terraform stack, say) on a pull request, found by
@@ -36,27 +37,71 @@ export interface StickyCommentResult {
   outdated: number[];
 }
 
-/** Posts or updates the comment, then marks the superseded ones as outdated. */
+/**
+ * Posts or updates the comment, then marks the superseded ones as outdated.
+ * A post whose answer was lost (a 5xx, a dropped connection) may have made the
+ * comment: it is looked up by its marker before it is sent again, so there is
+ * never a second one.
+ */
 export async function publishStickyComment<M>(
   octokit: GitHubClient,
   target: IssueTarget,
   request: StickyCommentRequest<M>,
+  options: { retry?: CreateRetry } = {},
 ): Promise<StickyCommentResult> {
   const ours = await markedComments(octokit, target, request.readMarker);
 
   const current = ours.findLast((c) => request.isCurrent(c.marker));
   const params = { owner: target.owner, repo: target.repo };
-  const { data } = current
-    ? await octokit.rest.issues.updateComment({ ...params, comment_id: current.comment.id, body: request.body })
-    : await octokit.rest.issues.createComment({ ...params, issue_number: target.issueNumber, body: request.body });
-  const comment = toPosted(data);
+  let created = false;
+  let comment: PostedComment;
+  if (current) {
+    // An update is the same whichever attempt lands: Octokit's retries may resend it.
+    const { data } = await octokit.rest.issues.updateComment({
+      ...params,
+      comment_id: current.comment.id,
+      body: request.body,
+    });
+    comment = toPosted(data);
+  } else {
+    const known = new Set(ours.map((c) => c.comment.id));
+    const find = async () =>
+      (await markedComments(octokit, target, request.readMarker)).findLast(
+        (c) => !known.has(c.comment.id) && request.isCurrent(c.marker),
+      )?.comment;
+    comment = await createOnce(
+      `the comment on #${target.issueNumber}`,
+      find,
+      async () => {
+        const { data } = await octokit.rest.issues.createComment({
+          ...params,
+          issue_number: target.issueNumber,
+          body: request.body,
+          request: { retries: 0 },
+        });
+        created = true;
+        return toPosted(data);
+      },
+      options.retry,
+    );
+    if (!created && comment.body !== request.body) {
+      // A lost post did land (or a concurrent run's): it is the comment, brought up to date.
+      const { data } = await octokit.rest.issues.updateComment({
+        ...params,
+        comment_id: comment.id,
+        body: request.body,
+      });
+      comment = toPosted(data);
+    }
+    created = true;
+  }
 
   const superseded = ours.filter((c) => c.comment.id !== comment.id && request.isSuperseded(c.marker));
   for (const { comment: old } of superseded) {
     await octokit.rest.issues.updateComment({ ...params, comment_id: old.id, body: request.outdatedBody(old) });
     await minimizeComment(octokit, old.nodeId, 'OUTDATED');
   }
-  return { comment, created: !current, outdated: superseded.map((c) => c.comment.id) };
+  return { comment, created, outdated: superseded.map((c) => c.comment.id) };
 }
 
 /**

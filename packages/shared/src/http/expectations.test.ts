@@ -1,6 +1,7 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { judge, type ProbeResponse } from './expectations.ts';
+import { maskSecret } from '../action/mask.ts';
 import type { ProbeSpec } from './probe-spec.ts';
 import { parseStatusRange } from './status-range.ts';
 
@@ -98,6 +99,20 @@ describe('judge', () => {
         ok: false,
         reason: 'JSON path tags is ["a","b"], expected ["b","a"]',
       });
+    });
+
+    it('masks registered secrets in a value the response echoes, then cuts a long one', () => {
+      maskSecret('Bearer tok-91c4e7a2b5');
+      const echoed = (value: string) =>
+        judge(spec({ expectJson: { auth: 'none' } }), response({ body: JSON.stringify({ auth: value }) }));
+      expect(echoed('Bearer tok-91c4e7a2b5')).toEqual({
+        ok: false,
+        reason: 'JSON path auth is "***", expected "none"',
+      });
+      const long = echoed(`${'z'.repeat(70)}Bearer tok-91c4e7a2b5`);
+      expect(long).toEqual({ ok: false, reason: `JSON path auth is "${'z'.repeat(70)}***", expected "none"` });
+      const cut = echoed('y'.repeat(500));
+      expect(cut).toEqual({ ok: false, reason: `JSON path auth is "${'y'.repeat(78)}…, expected "none"` });
     });
 
     it('matches a null value that is present', () => {

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { JSONPath } from 'jsonpath-plus';
+import { redact } from '../action/mask.ts';
 import type { ProbeSpec } from './probe-spec.ts';
 
 /** What came back from one request. */
@@ -45,8 +46,26 @@ function judgeJson(expected: Record<string, unknown>, body: string): string | un
     if (found.length === 0) return `JSON path ${path} not found`;
     const actual = found.length === 1 ? found[0] : found;
     if (!isDeepStrictEqual(actual, want)) {
-      return `JSON path ${path} is ${JSON.stringify(actual)}, expected ${JSON.stringify(want)}`;
+      return `JSON path ${path} is ${shown(actual)}, expected ${shown(want)}`;
     }
   }
   return undefined;
+}
+
+/** Longest value of a response quoted in a reason. */
+const MAX_SHOWN = 80;
+
+/**
+ * A value of the response, for a reason that goes to the log, the `results`
+ * output and the summary. A response may echo what the probe sent (a header
+ * value, a token): registered secrets are masked before the value is cut — a
+ * cut secret would no longer be recognised — and a long value is cut rather
+ * than dumped.
+ */
+function shown(value: unknown): string {
+  return cut(redact(JSON.stringify(value) ?? String(value)));
+}
+
+function cut(text: string): string {
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 1)}…` : text;
 }

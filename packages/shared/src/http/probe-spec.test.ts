@@ -1,7 +1,7 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { parseYamlInput } from '../action/inputs.ts';
-import { buildProbeSpecs, type ProbeDefaults, type ProbeSpec } from './probe-spec.ts';
+import { buildProbeSpecs, probeSecrets, type ProbeDefaults, type ProbeSpec } from './probe-spec.ts';
 import { invalidInputError } from '../../../../test/assertions.ts';
 
 const defaults: ProbeDefaults = { expectStatus: '200-299', headers: {} };
@@ -280,10 +280,130 @@ describe('buildProbeSpecs', () => {
       );
     });
 
+    it('a URL too long, or with a space or a line break, without quoting it', () => {
+      const long = `https://a.example/${'x'.repeat(120_000)}`;
+      expect(refusal(() => buildProbeSpecs([long], undefined, defaults))).toMatchObject(
+        invalid(
+          `Input 'urls' has a URL of ${long.length} characters at line 1; the limit is 8192: probe a shorter URL.`,
+        ),
+      );
+      expect(
+        refusal(() => buildProbeSpecs([], checksYaml('- url: "https://a.example/x\\ny"'), defaults)),
+      ).toMatchObject(
+        invalid(
+          "Input 'checks' has a URL with a space, a line break or a control character at checks[0].url: remove it.",
+        ),
+      );
+    });
+
+    it('a URL that is not http(s), quoted without its credentials', () => {
+      expect(refusal(() => buildProbeSpecs(['htps://probe:hunter2-pw@a.example/'], undefined, defaults))).toMatchObject(
+        invalid(
+          "Input 'urls' has 'htps://probe:***@a.example/' at line 1, which is not an http(s) URL such as https://example.com/health.",
+        ),
+      );
+      expect(refusal(() => buildProbeSpecs(['https://ghp_T0ken1234@'], undefined, defaults))).toMatchObject(
+        invalid(
+          "Input 'urls' has 'https://***@' at line 1, which is not an http(s) URL such as https://example.com/health.",
+        ),
+      );
+    });
+
+    it('a header name or value that cannot be sent, naming the header and never quoting its value', () => {
+      const refused = (headers: Record<string, unknown>) => () =>
+        buildProbeSpecs(['https://a.example/'], undefined, { ...defaults, headers });
+      expect(refusal(refused({ Authorization: 'Bearer s3cret\r\nX-Injected: 1' }))).toMatchObject(
+        invalid(
+          "Input 'headers' has a line break or a control character in the value of header 'Authorization': a header value is one line of text.",
+        ),
+      );
+      expect(refusal(refused({ 'X-A\r\nX-Injected': '1' }))).toMatchObject(
+        invalid(/^Input 'headers' has the header name 'X-A\\r\\nX-Injected', which is not a valid HTTP header name/),
+      );
+      expect(refusal(refused({ 'Bad Name': '1' }))).toMatchObject(
+        invalid(/^Input 'headers' has the header name 'Bad Name'/),
+      );
+      expect(refusal(refused({ 'X-Token': 'y'.repeat(9000) }))).toMatchObject(
+        invalid("Input 'headers' has a value of 9000 characters for header 'X-Token'; the limit is 8192."),
+      );
+      expect(refusal(refused({ 'X-Map': { a: 1 } }))).toMatchObject(
+        invalid("Input 'headers' has a value for header 'X-Map' that is not text."),
+      );
+      expect(
+        refusal(() =>
+          buildProbeSpecs([], checksYaml('- url: https://a.example/\n  headers: { X-Key: "k\\nv" }'), defaults),
+        ),
+      ).toMatchObject(
+        invalid(
+          "Input 'checks' (checks[0].headers) has a line break or a control character in the value of header 'X-Key': a header value is one line of text.",
+        ),
+      );
+    });
+
+    it('an expect-json path that cannot be evaluated', () => {
+      expect(
+        refusal(() =>
+          buildProbeSpecs([], checksYaml('- url: https://a.example/\n  expect-json: { "$[?(@.x)]": 1 }'), defaults),
+        ),
+      ).toMatchObject(
+        invalid(
+          /^Input 'checks' checks\[0\]\.expect-json has the JSON path '\$\[\?\(@\.x\)\]', which cannot be evaluated/,
+        ),
+      );
+    });
+
     it('nothing to probe', () => {
       const message = "Input 'urls' or `checks` must name at least one URL to probe.";
       assert.throws(() => buildProbeSpecs([], undefined, defaults), invalidInputError(message));
       assert.throws(() => buildProbeSpecs([], [], defaults), invalidInputError(message));
     });
+  });
+});
+
+/** The error a call throws (it must throw). */
+function refusal(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to throw');
+}
+
+/** An invalid-input ActionError with this message. */
+function invalid(message: string | RegExp) {
+  return {
+    name: 'ActionError',
+    reason: 'invalid-input',
+    message: typeof message === 'string' ? message : expect.stringMatching(message),
+  };
+}
+
+describe('probeSecrets', () => {
+  it('gives URL credentials and header values of the inputs as given, before they are validated', () => {
+    const checks = checksYaml(`
+- url: https://x-access-token:ghs_check123@a.example/
+  headers: { X-Api-Key: key-4242, X-Retry: 3 }
+- url: htp:/user:pw-in-check@host
+- 42
+`);
+    expect(
+      probeSecrets(['https://TOKEN0123@a.example/', 'https://a.example/plain'], checks, {
+        Authorization: 'Bearer t0k',
+      }),
+    ).toEqual([
+      'TOKEN0123',
+      'Bearer t0k',
+      'ghs_check123',
+      'x-access-token:ghs_check123',
+      'key-4242',
+      'pw-in-check',
+      'user:pw-in-check',
+    ]);
+  });
+
+  it('gives nothing for inputs without secrets, whatever their shape', () => {
+    expect(probeSecrets([], undefined, undefined)).toEqual([]);
+    expect(probeSecrets([], 'not a list', ['not a map'])).toEqual([]);
   });
 });

@@ -301,8 +301,12 @@ describe('redactUrl', () => {
     assert.equal(redactUrl('https://u:p%40ss%3Aword@app.example/'), 'https://u:***@app.example/');
   });
 
-  it('returns a URL without a password unchanged', () => {
+  it('returns a URL without credentials unchanged', () => {
     assert.equal(redactUrl('https://app.example/health'), 'https://app.example/health');
-    assert.equal(redactUrl('https://token@app.example'), 'https://token@app.example');
+  });
+
+  it('hides a token given as the user name', () => {
+    assert.equal(redactUrl('https://ghp_abc123def456@app.example/'), 'https://***@app.example/');
+    assert.equal(redactUrl('https://x-access-token:ghs_abc@app.example/'), 'https://x-access-token:***@app.example/');
   });
 });

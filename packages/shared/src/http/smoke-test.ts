@@ -4,6 +4,7 @@ import { retry } from '../util/retry.ts';
 import { judge } from './expectations.ts';
 import type { SendProbe } from './probe.ts';
 import type { ProbeSpec } from './probe-spec.ts';
+import { withoutCredentials } from './url-credentials.ts';
 
 export interface SmokeTestOptions {
   /** Limit of one attempt. */
@@ -129,10 +130,7 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** A URL without its password, for logs and summaries. */
+/** A URL without its credentials (the password, and a token given as the user name), for logs and summaries. */
 export function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  if (!parsed.password) return url;
-  parsed.password = '***';
-  return parsed.toString();
+  return withoutCredentials(url);
 }

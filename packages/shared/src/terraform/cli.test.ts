@@ -105,6 +105,36 @@ describe('every command', () => {
   });
 });
 
+describe('the time limit', () => {
+  it('gives every command the limit, and fails one that reached it with timed-out, naming it and the limit', async () => {
+    const { runner, calls } = scriptedRunner(
+      {},
+      { exitCode: 1, stderr: '(terraform was stopped by SIGTERM)', timedOut: true },
+    );
+    const limited = createTerraformCli({
+      binary: 'terraform',
+      workingDirectory: '/repo/infra',
+      exec: runner,
+      tempDir: temp,
+      timeoutMs: 90_000,
+    });
+    await limited.init();
+    const error = await limited.plan({ out: 'p.tfplan' }).catch((e: unknown) => e);
+    failure('timed-out', /^terraform plan did not finish within 1m 30s \(`timeout`\) and was stopped/)(error);
+    assert.ok(!(error as Error).message.includes('\n'), 'one line');
+    assert.deepEqual(
+      calls.map((c) => c.options.timeoutMs),
+      [90_000, 90_000],
+    );
+  });
+
+  it('has no limit unless one is given', async () => {
+    const { runner, calls } = scriptedRunner({});
+    await cli(runner).init();
+    assert.equal(calls[0]!.options.timeoutMs, undefined);
+  });
+});
+
 describe('init', () => {
   it('passes backend files as they are and settings through a private file, removed afterwards', async () => {
     const { runner, calls } = scriptedRunner({});

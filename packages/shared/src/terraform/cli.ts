@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { ActionError } from '../action/action-error.ts';
+import { formatDuration } from '../util/duration.ts';
 import { childEnv, spawnRunner, type CommandResult, type CommandRunner } from '../util/command.ts';
 import { SecretFiles } from '../util/secret-files.ts';
 import type { TerraformDiagnostic } from './diagnostics.ts';
@@ -23,6 +24,11 @@ export interface TerraformCliOptions {
   exec?: CommandRunner;
   /** Where generated variable and backend files go; default RUNNER_TEMP, else the OS temp directory. */
   tempDir?: string;
+  /**
+   * Milliseconds each command may take: then it and every process it started
+   * are stopped, and the command fails with `timed-out`. Unset: no limit.
+   */
+  timeoutMs?: number;
 }
 
 export interface InitOptions {
@@ -120,8 +126,14 @@ export function createTerraformCli(options: TerraformCliOptions): TerraformCli {
       TF_IN_AUTOMATION: '1',
       TF_INPUT: '0',
     };
+    let result: CommandResult;
     try {
-      return await exec(options.binary, args, { cwd, env, echo });
+      result = await exec(options.binary, args, {
+        cwd,
+        env,
+        echo,
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      });
     } catch (error) {
       throw new ActionError(
         `${tool} ${commandName(args)} could not be started: ${error instanceof Error ? error.message : String(error)}. Check that ${options.binary} is installed and on PATH.`,
@@ -129,6 +141,13 @@ export function createTerraformCli(options: TerraformCliOptions): TerraformCli {
         { cause: error },
       );
     }
+    if (result.timedOut) {
+      throw new ActionError(
+        `${tool} ${commandName(args)} did not finish within ${formatDuration(options.timeoutMs ?? 0)} (\`timeout\`) and was stopped with everything it started. Raise \`timeout\` if it needs longer, or find what it waits for (a provider, a network call, a prompt).`,
+        'timed-out',
+      );
+    }
+    return result;
   }
 
   async function succeed(
@@ -328,6 +347,9 @@ export function goDuration(timeout: LockTimeout): string {
   return typeof timeout === 'number' ? `${Math.max(0, Math.ceil(timeout))}ms` : timeout;
 }
 
+/** What may stand before `=` in a `key=value` backend setting. */
+export const BACKEND_SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
 /**
  * One `-backend-config` setting as a line of an HCL file. A value in braces or
  * brackets stays an HCL expression, as Terraform reads `key={...}` on the
@@ -335,7 +357,7 @@ export function goDuration(timeout: LockTimeout): string {
  * a string, escaped so that no character, `${` included, changes its meaning.
  */
 export function backendSetting(key: string, value: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(key)) {
+  if (!BACKEND_SETTING_NAME.test(key)) {
     throw new ActionError(
       `Backend configuration '${key}=…' is not a setting: the part before '=' must be a setting name such as bucket or key.`,
       'init-failed',

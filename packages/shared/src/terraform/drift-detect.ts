@@ -1,3 +1,4 @@
+import path from 'node:path';
 import * as core from '@actions/core';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ActionError } from '../action/action-error.ts';
@@ -26,6 +27,7 @@ import {
 } from './drift-markdown.ts';
 import { expandStacks } from './drift-stacks.ts';
 import { sharedSetup, type StackLocation } from './stack.ts';
+import { checkStackFiles } from './terraform-inputs.ts';
 
 // drift-detect from start to end: expand the stacks, check them concurrently
 // (each on its own: one broken stack does not stop the others), keep one
@@ -76,6 +78,10 @@ export interface DriftDetectResult {
 export async function runDriftDetect(settings: DriftDetectSettings, deps: DriftDetectDeps): Promise<DriftDetectResult> {
   const { context } = deps;
   const stacks = await expandStacks(settings.workingDirectories, settings.workspaces, context.workspaceRoot);
+  // Every stack's files are checked before the first one runs.
+  for (const dir of new Set(stacks.map((s) => s.workingDirectory))) {
+    checkStackFiles(settings, path.resolve(context.workspaceRoot, dir), ` (in ${dir})`);
+  }
   core.info(
     `Checking ${stacks.length} stack${stacks.length === 1 ? '' : 's'} for drift (mode ${settings.mode}), ${settings.concurrency} at a time.`,
   );
@@ -210,7 +216,10 @@ export function verdict(reports: readonly StackReport[], failOnDrift: boolean): 
     );
   }
   const issueErrors = [...new Set(reports.flatMap((r) => (r.issueError ? [r.issueError] : [])))];
-  if (issueErrors.length) return new ActionError(issueErrors.join('\n'), 'issue-update-failed');
+  if (issueErrors.length) {
+    const more = issueErrors.length > 1 ? ` (and ${issueErrors.length - 1} more; the job summary lists them)` : '';
+    return new ActionError(`${firstLine(issueErrors[0]!)}${more}`, 'issue-update-failed');
+  }
   const drifted = reports.filter((r) => r.status === 'drifted');
   if (failOnDrift && drifted.length) {
     return new ActionError(

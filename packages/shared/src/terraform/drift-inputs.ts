@@ -34,10 +34,11 @@ export function readDriftDetectSettings(): { settings: DriftDetectSettings; secr
 // GitHub's limit of a label name; a comma would split it in the issue list's filter.
 function readIssueLabel(): string {
   const label = readString('issue-label', 'drift');
-  if (label.length > 50 || label.includes(',')) {
+  const printable = /^[^,\p{Cc}]*$/u;
+  if (label.length > 50 || !printable.test(label)) {
     throw invalidInput(
       'issue-label',
-      `must be a label name of at most 50 characters, without commas (got '${label}').`,
+      `must be a label name of at most 50 characters on one line, without commas (got '${label.replace(/\p{Cc}/gu, '?')}').`,
     );
   }
   return label;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
@@ -89,10 +89,35 @@ describe('drift stacks', () => {
     await assert.rejects(findStackDirectories(['!infra/legacy'], root), invalidInputError(/names no directory/));
   });
 
+  it('refuses a glob that reaches a directory outside the checkout through a link', async () => {
+    const elsewhere = await mkdtemp(path.join(tmpdir(), 'drift-elsewhere-'));
+    const checkout = await mkdtemp(path.join(tmpdir(), 'drift-links-'));
+    try {
+      await writeFile(path.join(elsewhere, 'main.tf'), '');
+      await mkdir(path.join(checkout, 'infra', 'prod'), { recursive: true });
+      await writeFile(path.join(checkout, 'infra', 'prod', 'main.tf'), '');
+      await symlink(elsewhere, path.join(checkout, 'infra', 'outside'));
+      await assert.rejects(
+        findStackDirectories(['infra/*'], checkout),
+        invalidInputError(
+          "Input 'working-directories' matches 'infra/outside', a link that leads outside the repository: stacks must be directories of the checkout.",
+        ),
+      );
+      assert.deepEqual(await findStackDirectories(['infra/*', '!infra/outside'], checkout), ['infra/prod']);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+      await rm(checkout, { recursive: true, force: true });
+    }
+  });
+
   it('names workspaces when a name is not one Terraform accepts', () => {
     assert.throws(
       () => checkedWorkspaces(['prod', 'my workspace']),
       invalidInputError(/^Input 'workspaces' has 'my workspace', which is not a workspace name/),
+    );
+    assert.throws(
+      () => checkedWorkspaces(['prod\tstaging']),
+      invalidInputError(/^Input 'workspaces' has 'prod\?staging'/),
     );
   });
 });

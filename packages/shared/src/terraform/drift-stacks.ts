@@ -1,7 +1,9 @@
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
 import { invalidInput } from '../action/action-error.ts';
 import type { StackLocation } from './stack.ts';
+import { WORKSPACE_NAME } from './terraform-inputs.ts';
 
 // The stacks drift-detect checks: every directory that a line of
 // `working-directories` matches (globs allowed) and that holds `*.tf` files,
@@ -9,12 +11,6 @@ import type { StackLocation } from './stack.ts';
 
 /** Where Terraform and package managers keep others' modules: never a stack of the repository. */
 const NEVER_STACKS = ['**/.terraform/**', '**/node_modules/**'];
-
-/**
- * Terraform's own rule for workspace names: the name must survive URL path
- * escaping unchanged (letters, digits and `-_.~$&+,:;=@`).
- */
-const WORKSPACE_NAME = /^[A-Za-z0-9\-_.~$&+,:;=@]+$/;
 
 /**
  * The directories, relative to the repository root (`.` for the root
@@ -44,6 +40,17 @@ export async function findStackDirectories(lines: readonly string[], workspaceRo
     }
     for (const file of files) found.add(path.posix.dirname(file));
   }
+  // A directory reached through a symbolic link must still be in the checkout.
+  const root = realpathSync(workspaceRoot);
+  for (const dir of found) {
+    const relative = path.relative(root, realpathSync(path.join(workspaceRoot, dir)));
+    if (relative.startsWith('..') || path.isAbsolute(relative)) {
+      throw invalidInput(
+        'working-directories',
+        `matches '${dir}', a link that leads outside the repository: stacks must be directories of the checkout.`,
+      );
+    }
+  }
   return [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
@@ -53,7 +60,7 @@ export function checkedWorkspaces(names: readonly string[]): string[] {
     if (!WORKSPACE_NAME.test(name)) {
       throw invalidInput(
         'workspaces',
-        `has '${name}', which is not a workspace name: Terraform allows letters, digits and -_.~$&+,:;=@ (one name per line).`,
+        `has '${name.replace(/[^\x20-\x7e]/g, '?')}', which is not a workspace name: Terraform allows letters, digits and -_.~$&+,:;=@ (one name per line).`,
       );
     }
   }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
@@ -10,6 +10,7 @@ import { ActionError } from '../action/action-error.ts';
 import {
   exactVersion,
   isLatest,
+  mirrorAuthorization,
   releaseLayout,
   resolveFromIndex,
   satisfiesConstraint,
@@ -20,7 +21,7 @@ import {
 } from './release-index.ts';
 import { RELEASE_KEY_FINGERPRINTS, vendorSigningKeys } from './signing-keys.ts';
 import { findVersionConstraint, type FindConstraintOptions } from './version-sources.ts';
-import { spawnRunner } from '../util/command.ts';
+import { childEnv, spawnRunner } from '../util/command.ts';
 
 // Terraform / OpenTofu on the runner: resolve the version, reuse a binary on
 // PATH or in the tool cache, otherwise download the release, verify it
@@ -31,8 +32,8 @@ export type { Platform, TerraformTool } from './release-index.ts';
 
 /** The network and process edges, swapped in tests. */
 export interface InstallEdges {
-  /** GET a JSON document (the release index). */
-  fetchJson: (url: string) => Promise<unknown>;
+  /** GET a JSON document (the release index), with an `Authorization` header when given. */
+  fetchJson: (url: string, authorization?: string) => Promise<unknown>;
   /** The absolute path of an executable on PATH, or undefined. */
   which: (tool: string) => Promise<string | undefined>;
   /** Runs a program to completion and returns its standard output; rejects when it fails. */
@@ -40,10 +41,10 @@ export interface InstallEdges {
 }
 
 export const defaultInstallEdges: InstallEdges = {
-  fetchJson: async (url) => {
+  fetchJson: async (url, authorization) => {
     // Through the tool cache's HTTP client, like the archives: it honours the
     // runner's proxy settings and retries 5xx and dropped connections.
-    const file = await tc.downloadTool(url).catch((error: unknown) => {
+    const file = await tc.downloadTool(url, undefined, authorization).catch((error: unknown) => {
       throw downloadError('the release index', url, error);
     });
     try {
@@ -54,10 +55,12 @@ export const defaultInstallEdges: InstallEdges = {
   },
   which: async (tool) => (await io.which(tool, false)) || undefined,
   execFile: async (file, args) => {
-    // The suite's one exec wrapper. CHECKPOINT_DISABLE: no update check (a
-    // network call) just to print a version.
-    const env = { ...process.env, CHECKPOINT_DISABLE: '1' } as Record<string, string>;
-    const result = await spawnRunner()(file, args, { cwd: process.cwd(), env, echo: false });
+    // The suite's one exec wrapper, which gives the program the step's
+    // environment without its inputs and runtime token. CHECKPOINT_DISABLE:
+    // no update check (a network call) just to print a version. A binary
+    // that hangs is stopped: it is not usable as it is.
+    const env = { ...childEnv(process.env), CHECKPOINT_DISABLE: '1' };
+    const result = await spawnRunner()(file, args, { cwd: process.cwd(), env, echo: false, timeoutMs: 60_000 });
     if (result.exitCode !== 0) throw new Error(`${file} ${args.join(' ')} exited with ${result.exitCode}`);
     return result.stdout;
   },
@@ -111,10 +114,12 @@ async function resolveVersion(
   wanted: Omit<ResolvedVersion, 'version'>,
   where: { tool: TerraformTool; mirrorUrl?: string; platform: Platform; fetchJson: InstallEdges['fetchJson'] },
 ): Promise<string> {
+  const authorization = mirrorAuthorization(where.mirrorUrl);
   return (
     exactVersion(wanted.constraint) ??
     (await resolveFromIndex({
       ...where,
+      fetchJson: (url) => where.fetchJson(url, authorization),
       constraint: wanted.constraint,
       source: wanted.source,
       layout: releaseLayout(where.tool, where.mirrorUrl),
@@ -231,10 +236,12 @@ export async function installTool(options: InstallToolOptions): Promise<Installe
   }
 
   const layout = releaseLayout(tool, options.mirrorUrl);
+  const authorization = mirrorAuthorization(options.mirrorUrl);
   const files = layout.fileNames(version, platform);
   const scratch = await mkdtemp(path.join(process.env.RUNNER_TEMP || os.tmpdir(), `${tool}-${version}-`));
   try {
-    const download = (file: string, what: string) => fetchFile(layout, version, file, path.join(scratch, file), what);
+    const download = (file: string, what: string) =>
+      fetchFile(layout, version, file, path.join(scratch, file), what, authorization);
     const sums = await readFile(await download(files.sums, 'the checksum file'));
     const signature = await readFile(await download(files.signature, 'the signature of the checksum file'));
     await verifySignedSums(sums, signature, options.publicKeys ?? vendorSigningKeys(tool), {
@@ -261,7 +268,7 @@ export async function installTool(options: InstallToolOptions): Promise<Installe
       );
     }
     core.info(`Verified ${files.archive}: signed checksum ${expected}.`);
-    const extracted = await tc.extractZip(archive, path.join(scratch, 'extracted'));
+    const extracted = await extractZip(archive, path.join(scratch, 'extracted'), platform);
     const extractedBinary = path.join(extracted, binary);
     if (!(await exists(extractedBinary))) {
       throw new ActionError(`${files.archive} holds no '${binary}'; it was not installed.`, 'install-failed');
@@ -275,15 +282,46 @@ export async function installTool(options: InstallToolOptions): Promise<Installe
   }
 }
 
+/**
+ * Unzips with `unzip` through the suite's exec wrapper where there is one:
+ * the tool cache's own extractZip would run it with the step's whole
+ * environment, inputs and runtime token included. Windows keeps the tool
+ * cache's (PowerShell) way.
+ */
+async function extractZip(archive: string, dest: string, platform: Platform): Promise<string> {
+  if (platform.os === 'windows' || process.platform === 'win32') return tc.extractZip(archive, dest);
+  await mkdir(dest, { recursive: true });
+  const result = await spawnRunner()('unzip', ['-o', '-q', archive, '-d', dest], {
+    cwd: dest,
+    env: childEnv(process.env),
+    echo: false,
+    timeoutMs: 300_000,
+  });
+  if (result.exitCode !== 0) {
+    throw new ActionError(
+      `Could not unzip ${path.basename(archive)}: ${result.stderr.trim() || `unzip exited with ${result.exitCode}`}.`,
+      'install-failed',
+    );
+  }
+  return dest;
+}
+
 function vendorKeyName(tool: TerraformTool): string {
   const fingerprint = RELEASE_KEY_FINGERPRINTS[tool];
   return `${tool === 'tofu' ? "OpenTofu's" : "HashiCorp's"} release key ${fingerprint.slice(-16)}`;
 }
 
-async function fetchFile(layout: ReleaseLayout, version: string, file: string, dest: string, what: string) {
+async function fetchFile(
+  layout: ReleaseLayout,
+  version: string,
+  file: string,
+  dest: string,
+  what: string,
+  authorization: string | undefined,
+) {
   const url = layout.fileUrl(version, file);
   try {
-    return await tc.downloadTool(url, dest);
+    return await tc.downloadTool(url, dest, authorization);
   } catch (error) {
     throw downloadError(what, url, error);
   }

@@ -3,8 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { test, type TestContext } from 'vitest';
+import { expect, test, type TestContext } from 'vitest';
 import {
+  authenticatePlanBundle,
   decryptPlanBundle,
   readPlanBundle,
   writePlanBundle,
@@ -60,7 +61,8 @@ test('a clear bundle holds the plan, its JSON, its text and metadata, and reads 
   const onDisk = JSON.parse(await readFile(written.paths.metadata, 'utf8')) as Record<string, unknown>;
   assert.deepEqual(onDisk, written.metadata);
   assert.deepEqual(Object.keys(written.metadata.files).sort(), ['plan.json', 'plan.tfplan', 'plan.txt']);
-  assert.equal(written.metadata.formatVersion, 1);
+  assert.equal(written.metadata.formatVersion, 2);
+  assert.equal(written.metadata.authentication, undefined, 'no key, no MAC');
   assert.equal(written.metadata.encrypted, false);
   assert.equal(written.metadata.pullRequest, 42);
   assert.equal(written.metadata.planDigest, SOURCE.planDigest);
@@ -144,11 +146,14 @@ test('a bundle without usable metadata is refused as tampered, a newer format as
     readPlanBundle(dir),
     actionError('plan-tampered', /metadata\.json is malformed: it is not a JSON object/),
   );
-  await rewrite({ ...metadata, formatVersion: 2 });
+  await rewrite({ ...metadata, formatVersion: 3 });
   await assert.rejects(
     readPlanBundle(dir),
-    actionError('plan-bundle-unsupported', /format version 2.*same iac-actions version/),
+    actionError('plan-bundle-unsupported', /format version 3, newer.*same iac-actions version/),
   );
+  // Format 1 had no MAC and a createdAt tf-apply cannot check: plan again.
+  await rewrite({ ...metadata, formatVersion: 1 });
+  await assert.rejects(readPlanBundle(dir), actionError('plan-bundle-unsupported', /format version 1, older/));
   await unlink(paths.metadata);
   await assert.rejects(readPlanBundle(dir), actionError('plan-tampered', /has no metadata\.json/));
   await assert.rejects(decryptPlanBundle(dir, KEY, dir), actionError('plan-tampered', /has no metadata\.json/));
@@ -158,4 +163,78 @@ test('a bundle is written into an empty directory only', async (t) => {
   const { dir, input } = await setup(t);
   await writePlanBundle(dir, input);
   await assert.rejects(writePlanBundle(dir, input), /is not empty: metadata\.json, plan\.json/);
+});
+
+test('with a key, metadata.json and every file hash are authenticated as one unit', async (t) => {
+  const { dir, input } = await setup(t);
+  const { paths, metadata } = await writePlanBundle(dir, { ...input, encryptionKey: KEY });
+  expect(metadata.authentication).toMatchObject({
+    algorithm: 'HMAC-SHA-256/scrypt',
+    mac: expect.stringMatching(/^[0-9a-f]{64}$/),
+  });
+  expect(await authenticatePlanBundle(metadata, KEY)).toBe(true);
+  // Without a key nothing is authenticated, and an encrypted bundle cannot be used.
+  await expect(authenticatePlanBundle(metadata, '')).rejects.toMatchObject({ reason: 'plan-decryption-failed' });
+
+  // Every field rewritten, each file hash recomputed as an attacker would: the MAC fails.
+  const rewrites: Partial<PlanBundleSource & { files: unknown }>[] = [
+    { commitSha: 'f'.repeat(40) },
+    { workspace: 'staging' },
+    { workingDirectory: 'infra/dev' },
+    { createdAt: new Date().toISOString() },
+    { planDigest: 'e'.repeat(64) },
+    { repository: 'octo-org/other' },
+    { tool: 'terraform' },
+    { toolVersion: '1.11.4' },
+    { pullRequest: 43 },
+    { files: { ...metadata.files, 'plan.tfplan.enc': { sha256: 'a'.repeat(64) } } },
+  ];
+  for (const change of rewrites) {
+    await expect(
+      authenticatePlanBundle({ ...metadata, ...change } as typeof metadata, KEY),
+      JSON.stringify(change),
+    ).rejects.toMatchObject({ reason: 'plan-tampered', message: expect.stringMatching(/fails its authentication/) });
+  }
+  // An added field is covered too.
+  await expect(authenticatePlanBundle({ ...metadata, note: 'x' } as typeof metadata, KEY)).rejects.toMatchObject({
+    reason: 'plan-tampered',
+  });
+  // Downgrades: the MAC removed, or the bundle relabelled clear.
+  const { authentication: _, ...unsigned } = metadata;
+  await expect(authenticatePlanBundle(unsigned, KEY)).rejects.toMatchObject({
+    reason: 'plan-tampered',
+    message: expect.stringMatching(/`plan-encryption-key` is set, and the plan bundle is not authenticated/),
+  });
+  await expect(authenticatePlanBundle({ ...unsigned, encrypted: false }, KEY)).rejects.toMatchObject({
+    reason: 'plan-tampered',
+    message: expect.stringMatching(/is not encrypted/),
+  });
+  // A wrong key is told apart from tampering.
+  await expect(authenticatePlanBundle(metadata, 'another key')).rejects.toMatchObject({
+    reason: 'plan-decryption-failed',
+    message: expect.stringMatching(/encryption key does not match/),
+  });
+  // The MAC as written on disk verifies (canonical form, not the writer's key order).
+  const onDisk = JSON.parse(await readFile(paths.metadata, 'utf8')) as typeof metadata;
+  const reordered = Object.fromEntries(Object.entries(onDisk).reverse()) as typeof metadata;
+  expect(Object.keys(reordered)[0]).toBe('authentication');
+  expect(await authenticatePlanBundle(reordered, KEY)).toBe(true);
+});
+
+test('a file swapped for another encrypted with the same key is refused even with its hash recomputed', async (t) => {
+  const { root, dir, input } = await setup(t);
+  const { paths, metadata } = await writePlanBundle(dir, { ...input, encryptionKey: KEY });
+  const other = await writePlanBundle(path.join(root, 'other'), { ...input, encryptionKey: KEY });
+  await writeFile(paths.plan, await readFile(other.paths.plan));
+  const { createHash } = await import('node:crypto');
+  const sha = createHash('sha256')
+    .update(await readFile(paths.plan))
+    .digest('hex');
+  const rewritten = { ...metadata, files: { ...metadata.files, 'plan.tfplan.enc': { sha256: sha } } };
+  await writeFile(paths.metadata, JSON.stringify(rewritten));
+  expect((await readPlanBundle(dir)).problems).toEqual([]);
+  await expect(authenticatePlanBundle(rewritten, KEY)).rejects.toMatchObject({ reason: 'plan-tampered' });
+  await expect(decryptPlanBundle(dir, KEY, path.join(root, 'clear'))).rejects.toMatchObject({
+    reason: 'plan-tampered',
+  });
 });

@@ -1,23 +1,28 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ActionError } from '../action/action-error.ts';
-import { decryptFile, DecryptionError, encrypt, encryptFile } from '../util/encryption.ts';
+import { decryptFile, DecryptionError, derivePassphraseKey, encrypt, encryptFile } from '../util/encryption.ts';
 import { isRecord } from '../util/values.ts';
+import { canonicalJson } from './plan-digest.ts';
 
 // The plan bundle: what tf-plan hands to tf-apply through an artifact. A
 // directory of the saved plan, its JSON and text renderings, and
 // metadata.json, which records where the plan comes from and the SHA-256 of
-// every file as stored, so that tf-apply applies exactly the reviewed plan or
-// refuses. The binary plan and its JSON hold secrets (variables, sensitive
-// values in clear): with a key they are stored encrypted. The text rendering
-// is already masked by the caller and stays readable.
+// every file as stored. The binary plan and its JSON hold secrets (variables,
+// sensitive values in clear): with a key they are stored encrypted.
 //
-// The hashes catch a file altered, lost or added after the plan was made;
-// they are not a signature (whoever can rewrite the artifact can rewrite
-// metadata.json too). The artifact store's own access control covers that.
+// The hashes alone only catch a file altered, lost or added by accident:
+// whoever can rewrite the artifact can rewrite metadata.json too. With a key,
+// the bundle is authenticated as one unit: one HMAC-SHA-256, under a key
+// derived from the passphrase, over metadata.json in canonical form, which
+// lists every file's hash — so that no field and no file can change, and no
+// file be swapped for another encrypted with the same key, without the MAC
+// failing. Without a key tf-apply trusts nothing in metadata.json and checks
+// the plan file itself (see plan-file.ts and plan-verify.ts).
 
-export const PLAN_BUNDLE_FORMAT_VERSION = 1;
+// 2: the MAC (`authentication`) of an encrypted bundle; createdAt is the plan's own timestamp.
+export const PLAN_BUNDLE_FORMAT_VERSION = 2;
 
 /** File names inside a bundle; an encrypted file adds `.enc`. */
 export const PLAN_BUNDLE_FILES = {
@@ -56,7 +61,24 @@ export interface PlanBundleMetadata extends PlanBundleSource {
   files: Record<string, { sha256: string }>;
   /** Whether the plan and its JSON are stored encrypted. */
   encrypted: boolean;
+  /** The MAC over the bundle; present exactly when it is encrypted. */
+  authentication?: BundleAuthentication;
 }
+
+/** How an encrypted bundle is authenticated: HMAC-SHA-256 over the canonical metadata (this `mac` left out). */
+export interface BundleAuthentication {
+  algorithm: typeof MAC_ALGORITHM;
+  /** Base64 salt of the scrypt derivation of the MAC key from the passphrase. */
+  salt: string;
+  /** Hex HMAC of a fixed text under a second derived key: tells a wrong key from a tampered bundle. */
+  keyCheck: string;
+  /** Hex HMAC-SHA-256 of the canonical metadata. */
+  mac: string;
+}
+
+const MAC_ALGORITHM = 'HMAC-SHA-256/scrypt';
+const MAC_CONTEXT = 'iac-actions plan bundle v2\n';
+const KEY_CHECK_TEXT = 'iac-actions plan bundle key check';
 
 export interface PlanBundleInput {
   /** The saved plan `terraform plan -out` wrote. */
@@ -115,12 +137,13 @@ export async function writePlanBundle(dir: string, input: PlanBundleInput): Prom
   for (const name of [names.plan, names.json, names.text]) {
     files[name] = { sha256: sha256(await readFile(path.join(dir, name))) };
   }
-  const metadata: PlanBundleMetadata = {
+  const unsigned: PlanBundleMetadata = {
     formatVersion: PLAN_BUNDLE_FORMAT_VERSION,
     ...pickSource(input.meta),
     files,
     encrypted,
   };
+  const metadata = input.encryptionKey ? await authenticate(unsigned, input.encryptionKey) : unsigned;
   await writeFile(paths.metadata, `${JSON.stringify(metadata, null, 2)}\n`, { mode: 0o600 });
   return { dir, metadata, paths };
 }
@@ -175,12 +198,7 @@ export async function decryptPlanBundle(dir: string, key: string, outDir: string
   const metadata = await readMetadata(dir);
   const names = storedNames(metadata.encrypted);
   if (!metadata.encrypted) return { plan: path.join(dir, names.plan), json: path.join(dir, names.json) };
-  if (!key) {
-    throw new ActionError(
-      'The plan bundle is encrypted, and no encryption key was given: set the key that tf-plan encrypted it with.',
-      'plan-decryption-failed',
-    );
-  }
+  await authenticatePlanBundle(metadata, key);
   await mkdir(outDir, { recursive: true, mode: 0o700 });
   const out = { plan: path.join(outDir, PLAN_BUNDLE_FILES.plan), json: path.join(outDir, PLAN_BUNDLE_FILES.json) };
   try {
@@ -188,16 +206,92 @@ export async function decryptPlanBundle(dir: string, key: string, outDir: string
     await decryptFile(path.join(dir, names.json), out.json, key);
   } catch (error) {
     if (!(error instanceof DecryptionError)) throw error;
-    // The hashes were checked before: an authentication failure here is the key.
-    const why =
-      error.failure === 'authentication-failed'
-        ? 'the encryption key does not match the key tf-plan encrypted it with. Set the same key for tf-plan and tf-apply'
-        : error.message;
-    throw new ActionError(`The plan bundle could not be decrypted: ${why}.`, 'plan-decryption-failed', {
-      cause: error,
-    });
+    // The key and the manifest were authenticated: a file that does not
+    // decrypt was encrypted with the key but is not the file tf-plan wrote.
+    throw new ActionError(
+      `The plan bundle could not be decrypted: ${error.message.replace(/\.$/, '')}. It was altered after tf-plan made it: plan again.`,
+      error.failure === 'authentication-failed' ? 'plan-tampered' : 'plan-decryption-failed',
+      { cause: error },
+    );
   }
   return out;
+}
+
+/**
+ * Checks the bundle's MAC with the key tf-apply was given, before anything
+ * in metadata.json is believed. With a key, a bundle that is not
+ * authenticated (no MAC, a wrong one, or made without encryption) is
+ * ActionError `plan-tampered`; a key that is not the one the bundle was made
+ * with, `plan-decryption-failed`. Without a key, an encrypted bundle is
+ * `plan-decryption-failed`, and a clear one is returned unauthenticated.
+ * Returns whether metadata.json is authenticated.
+ */
+export async function authenticatePlanBundle(metadata: PlanBundleMetadata, key: string): Promise<boolean> {
+  if (!key) {
+    if (metadata.encrypted) {
+      throw new ActionError(
+        'The plan bundle is encrypted, and no encryption key was given: set `plan-encryption-key` to the key that tf-plan encrypted it with.',
+        'plan-decryption-failed',
+      );
+    }
+    return false;
+  }
+  const auth = metadata.authentication;
+  if (!metadata.encrypted || !auth) {
+    throw new ActionError(
+      `\`plan-encryption-key\` is set, and the plan bundle is ${metadata.encrypted ? 'not authenticated' : 'not encrypted'}: tf-plan with that key did not make it, or it was replaced. Plan again with the same key.`,
+      'plan-tampered',
+    );
+  }
+  const keys = await bundleKeys(key, Buffer.from(auth.salt, 'base64'));
+  if (!sameHex(hmac(keys.check, KEY_CHECK_TEXT), auth.keyCheck)) {
+    throw new ActionError(
+      'The plan bundle could not be decrypted: the encryption key does not match the key tf-plan encrypted it with. Set the same `plan-encryption-key` for tf-plan and tf-apply.',
+      'plan-decryption-failed',
+    );
+  }
+  if (!sameHex(hmac(keys.mac, manifest(metadata)), auth.mac)) {
+    throw new ActionError(
+      'The plan bundle fails its authentication: metadata.json or a file hash was changed after tf-plan made it. It is not the plan that was reviewed: plan again.',
+      'plan-tampered',
+    );
+  }
+  return true;
+}
+
+async function authenticate(metadata: PlanBundleMetadata, key: string): Promise<PlanBundleMetadata> {
+  const salt = randomBytes(16);
+  const keys = await bundleKeys(key, salt);
+  const authentication = {
+    algorithm: MAC_ALGORITHM,
+    salt: salt.toString('base64'),
+    keyCheck: hmac(keys.check, KEY_CHECK_TEXT),
+    mac: '',
+  } satisfies BundleAuthentication;
+  const withAuth = { ...metadata, authentication };
+  authentication.mac = hmac(keys.mac, manifest(withAuth));
+  return withAuth;
+}
+
+/** What the MAC covers: every field of the metadata (the file hashes included) in canonical JSON, but the MAC. */
+function manifest(metadata: PlanBundleMetadata): string {
+  const { mac: _mac, ...auth } = metadata.authentication ?? ({} as BundleAuthentication);
+  return MAC_CONTEXT + canonicalJson({ ...metadata, authentication: auth });
+}
+
+async function bundleKeys(passphrase: string, salt: Uint8Array): Promise<{ mac: Buffer; check: Buffer }> {
+  const material = await derivePassphraseKey(passphrase, salt, 64);
+  return { mac: material.subarray(0, 32), check: material.subarray(32) };
+}
+
+function hmac(key: Uint8Array, text: string): string {
+  return createHmac('sha256', key).update(text, 'utf8').digest('hex');
+}
+
+function sameHex(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
 }
 
 function storedNames(encrypted: boolean) {
@@ -249,9 +343,10 @@ async function readMetadata(dir: string): Promise<PlanBundleMetadata> {
     value = undefined;
   }
   const record = isRecord(value) ? value : {};
-  if (typeof record.formatVersion === 'number' && record.formatVersion > PLAN_BUNDLE_FORMAT_VERSION) {
+  if (typeof record.formatVersion === 'number' && record.formatVersion !== PLAN_BUNDLE_FORMAT_VERSION) {
+    const age = record.formatVersion > PLAN_BUNDLE_FORMAT_VERSION ? 'newer' : 'older';
     throw new ActionError(
-      `The plan bundle has format version ${record.formatVersion}, newer than this version of iac-actions reads (${PLAN_BUNDLE_FORMAT_VERSION}). Use the same iac-actions version for tf-plan and tf-apply.`,
+      `The plan bundle has format version ${record.formatVersion}, ${age} than this version of iac-actions reads (${PLAN_BUNDLE_FORMAT_VERSION}). Use the same iac-actions version for tf-plan and tf-apply, and plan again.`,
       'plan-bundle-unsupported',
     );
   }
@@ -293,6 +388,18 @@ function metadataProblem(value: unknown): string | undefined {
   for (const [name, entry] of Object.entries(value.files)) {
     if (!isRecord(entry) || typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(entry.sha256)) {
       return `the SHA-256 of ${name} is not 64 hex digits`;
+    }
+  }
+  const auth = value.authentication;
+  if (auth !== undefined) {
+    if (
+      !isRecord(auth) ||
+      auth.algorithm !== MAC_ALGORITHM ||
+      typeof auth.salt !== 'string' ||
+      typeof auth.keyCheck !== 'string' ||
+      typeof auth.mac !== 'string'
+    ) {
+      return `authentication is not a ${MAC_ALGORITHM} MAC`;
     }
   }
   return undefined;

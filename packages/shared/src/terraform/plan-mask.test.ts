@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
 import { ActionError } from '../action/action-error.ts';
-import { SENSITIVE_PLACEHOLDER, compileMaskPatterns, isSecretName, maskPlan, maskText } from './plan-mask.ts';
+import {
+  SENSITIVE_PLACEHOLDER,
+  compileMaskPatterns,
+  isSecretName,
+  maskPlan,
+  maskText,
+  terraformForms,
+} from './plan-mask.ts';
 import { summarizePlan } from './plan-summary.ts';
 import { fixtureNames, readJson } from './plan-text.test-helper.ts';
 import type { JsonPlan, JsonResourceChange } from './plan-types.ts';
@@ -387,6 +394,14 @@ describe('maskText', () => {
 
   test('the escaped form a plan text prints for quotes and backslashes', () => {
     assert.equal(maskText('value = "p\\"w\\\\rd"', ['p"w\\rd']), `value = "${SENSITIVE_PLACEHOLDER}"`);
+  });
+
+  test("the forms Terraform makes: urlencode()'s (space as +, !'()* escaped) and HCL escaping of ${", () => {
+    const secret = 'P@ss w0rd/Zeta!(x)';
+    // Terraform 1.11: urlencode("P@ss w0rd/Zeta!(x)")
+    assert.equal(maskText('u = "P%40ss+w0rd%2FZeta%21%28x%29"', [secret]), `u = "${SENSITIVE_PLACEHOLDER}"`);
+    assert.equal(maskText('t = "a$${b}c-d"', ['a${b}c-d']), `t = "${SENSITIVE_PLACEHOLDER}"`);
+    assert.deepEqual(terraformForms('plain-value'), []);
   });
 
   test('leaves texts without secrets, and ignores secrets too short to scrub', () => {

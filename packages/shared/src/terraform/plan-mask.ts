@@ -1,5 +1,5 @@
 import { invalidInput } from '../action/action-error.ts';
-import { MIN_SECRET_LENGTH, registeredSecrets, textMasker as sharedTextMasker } from '../action/mask.ts';
+import { maskSecret, MIN_SECRET_LENGTH, registeredSecrets, textMasker as sharedTextMasker } from '../action/mask.ts';
 import type { JsonChange, JsonPlan, JsonResourceChange } from './plan-types.ts';
 
 // The one masking function for Terraform plans: a copy of the JSON plan that
@@ -494,11 +494,46 @@ function textMasker(secrets: readonly string[]): (text: string) => string {
 }
 
 /**
+ * The forms Terraform itself gives a value, beyond those every text is
+ * searched for (action/mask.ts): `urlencode()` is Go's url.QueryEscape
+ * (RFC 3986's reserved characters escaped, and a space as `+`), and the plan
+ * shows strings HCL-escaped (`$${` and `%%{` for template sequences).
+ */
+export function terraformForms(secret: string): string[] {
+  const query = encodeURIComponent(secret)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+');
+  const hcl = JSON.stringify(secret)
+    .slice(1, -1)
+    .replace(/\$\{/g, () => '$${')
+    .replace(/%\{/g, () => '%%{');
+  return [query, hcl].filter((form) => form !== secret && form.length >= MIN_SECRET_LENGTH);
+}
+
+/**
+ * Registers a value Terraform may print as a secret, with the forms Terraform
+ * gives it (terraformForms): the runner then masks those in the log too, and
+ * `redact` in every text that leaves.
+ */
+export function maskTerraformValue(value: string): void {
+  maskSecret(value);
+  for (const form of terraformForms(value)) maskSecret(form);
+}
+
+let maskerCache: { key: string; mask: (text: string) => string } | undefined;
+
+/**
  * Replaces every occurrence of each secret in `text` with `(sensitive value)`,
- * in every form it may take (see action/mask.ts), and every secret the step
- * registered: the plan's text and error messages quote values Terraform does
- * not know are secret.
+ * in every form it may take (see action/mask.ts and terraformForms), and every
+ * secret the step registered: the plan's text and error messages quote values
+ * Terraform does not know are secret.
  */
 export function maskText(text: string, secrets: readonly string[]): string {
-  return textMasker([...registeredSecrets(), ...secrets])(text);
+  const all = [...new Set([...registeredSecrets(), ...secrets])];
+  // The masker is built once per set of secrets: a drift run masks many texts with the same ones.
+  const key = all.join('\u0000');
+  if (maskerCache?.key !== key) {
+    maskerCache = { key, mask: textMasker([...all, ...all.flatMap(terraformForms)]) };
+  }
+  return maskerCache.mask(text);
 }

@@ -1,8 +1,11 @@
 import { describe, it } from 'vitest';
 import assert from 'node:assert/strict';
 import { ActionError } from '../action/action-error.ts';
+import { redact } from '../action/mask.ts';
 import { invalidInputError } from '../../../../test/assertions.ts';
 import {
+  checkMirrorUrl,
+  mirrorAuthorization,
   constraintProblem,
   exactVersion,
   parseReleaseIndex,
@@ -195,6 +198,39 @@ describe('releaseLayout', () => {
     );
     assert.throws(() => releaseLayout('terraform', 'ftp://mirror.example.com'), invalidInputError(/http\(s\) URL/));
     assert.throws(() => releaseLayout('terraform', 'https://m.example.com/?x=1'), invalidInputError(/without \?query/));
+  });
+
+  it('keeps credentials of a mirror-url out of every URL, sends them as a header, and masks them', () => {
+    const mirror = 'https://ci-reader:P%40ss-Mirror-77@artifacts.example.com/releases';
+    checkMirrorUrl(mirror);
+    const layout = releaseLayout('terraform', mirror);
+    assert.equal(layout.indexUrl, 'https://artifacts.example.com/releases/terraform/index.json');
+    assert.equal(
+      layout.fileUrl('1.9.8', 'terraform_1.9.8_SHA256SUMS'),
+      'https://artifacts.example.com/releases/terraform/1.9.8/terraform_1.9.8_SHA256SUMS',
+    );
+    const header = mirrorAuthorization(mirror);
+    assert.equal(header, `Basic ${Buffer.from('ci-reader:P@ss-Mirror-77').toString('base64')}`);
+    assert.equal(redact(`${mirror} ${header} P@ss-Mirror-77`).includes('Mirror-77'), false);
+    assert.equal(redact(header!).includes(header!.slice(6)), false);
+    assert.equal(mirrorAuthorization('https://artifacts.example.com/releases'), undefined);
+  });
+
+  it('refuses a bad mirror-url without repeating it, credentials or not', () => {
+    for (const text of [
+      'ftp://u:Hidden-Pass-1@m.example',
+      'https://u:Hidden-Pass-1@m.example/?q',
+      'https://u:Hidden-Pass-1@m.example/\nx',
+    ]) {
+      assert.throws(
+        () => checkMirrorUrl(text),
+        (error: Error) => {
+          invalidInputError(/^Input 'mirror-url' must be/)(error);
+          assert.ok(!error.message.includes('Hidden-Pass-1'));
+          return true;
+        },
+      );
+    }
   });
 });
 

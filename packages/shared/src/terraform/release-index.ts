@@ -1,5 +1,6 @@
 import semver from 'semver';
 import { ActionError, invalidInput } from '../action/action-error.ts';
+import { maskSecret, MIN_SECRET_LENGTH } from '../action/mask.ts';
 import { isRecord } from '../util/values.ts';
 
 // Listing a tool's releases and choosing one: Terraform's version-constraint
@@ -237,20 +238,65 @@ export function releaseLayout(tool: TerraformTool, mirrorUrl?: string): ReleaseL
   };
 }
 
-function mirrorBase(mirrorUrl: string): string {
+/**
+ * Checks a `mirror-url` and registers the credentials it may carry
+ * (`https://user:password@mirror/…`, or a token as the user) as secrets
+ * first: no message ever quotes them, and no URL the suite prints or
+ * requests carries them (they go in an Authorization header).
+ */
+export function checkMirrorUrl(mirrorUrl: string): void {
+  if (!mirrorUrl) return;
+  const userinfo = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)@/.exec(mirrorUrl)?.[1];
+  if (userinfo) {
+    // A user name of two letters is no secret, and masking it would star out the log.
+    const parts = [userinfo, ...userinfo.split(':')].flatMap((part) => [part, safeDecode(part)]);
+    parts.filter((part) => part.length >= MIN_SECRET_LENGTH).forEach(maskSecret);
+  }
+  mirrorBase(mirrorUrl);
+}
+
+/** The `Authorization` header for a mirror URL with credentials in it; undefined without. */
+export function mirrorAuthorization(mirrorUrl: string | undefined): string | undefined {
+  if (!mirrorUrl) return undefined;
   let url: URL;
   try {
     url = new URL(mirrorUrl);
   } catch {
-    throw invalidInput(
+    return undefined;
+  }
+  if (!url.username && !url.password) return undefined;
+  const user = safeDecode(url.username);
+  const password = safeDecode(url.password);
+  maskSecret(`${user}:${password}`);
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The base URL of the files, without credentials; messages name the URL without its userinfo. */
+function mirrorBase(mirrorUrl: string): string {
+  const refuse = (problem: string) =>
+    invalidInput(
       'mirror-url',
-      `must be an http(s) URL such as https://mirror.example.com/releases (got '${mirrorUrl}').`,
+      `${problem}, such as https://mirror.example.com/releases (credentials may go before @).`,
     );
+  if (mirrorUrl.length > 2048 || /[\s\0]/.test(mirrorUrl)) throw refuse('must be one URL of at most 2048 characters');
+  let url: URL;
+  try {
+    url = new URL(mirrorUrl);
+  } catch {
+    throw refuse('must be an http(s) URL');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw invalidInput('mirror-url', `must be an http(s) URL (got '${mirrorUrl}').`);
-  }
-  if (url.search || url.hash) throw invalidInput('mirror-url', `must be a base URL without ?query or #fragment.`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refuse('must be an http(s) URL');
+  if (url.search || url.hash) throw refuse('must be a base URL without ?query or #fragment');
+  url.username = '';
+  url.password = '';
   return url.href.replace(/\/+$/, '');
 }
 

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { createTerraformCli, type TerraformCli } from './cli.ts';
@@ -40,13 +42,35 @@ export interface PreparedStack {
   stackDir: string;
 }
 
+/**
+ * Where Terraform keeps a stack's working data (TF_DATA_DIR: the backend
+ * settings `init` was given, credentials included; the selected workspace;
+ * modules and providers): under RUNNER_TEMP, 0700, never in the checkout,
+ * and removed by the post step of every Terraform action.
+ */
+export function terraformDataRoot(runnerTemp: string): string {
+  return path.join(runnerTemp, 'iac-actions', 'terraform-data');
+}
+
+/** The data directory of one stack directory (its workspaces share it, as they share `.terraform`). */
+export function terraformDataDir(runnerTemp: string, stackDir: string): string {
+  const id = createHash('sha256').update(path.resolve(stackDir)).digest('hex').slice(0, 16);
+  return path.join(terraformDataRoot(runnerTemp), `${path.basename(stackDir).replace(/[^\w.-]/g, '_')}-${id}`);
+}
+
 export async function prepareStack(
-  terraform: Pick<TerraformSettings, 'tool' | 'version' | 'mirrorUrl' | 'backendConfig'>,
+  terraform: Pick<TerraformSettings, 'tool' | 'version' | 'mirrorUrl' | 'backendConfig' | 'timeout'>,
   location: StackLocation,
   options: PrepareStackOptions,
 ): Promise<PreparedStack> {
   const stage = options.stage ?? logGroupStage;
   const stackDir = path.resolve(options.workspaceRoot, location.workingDirectory);
+  // `init` writes the backend settings it was given, credentials included,
+  // into the data directory (`.terraform/terraform.tfstate`, 0644): kept out
+  // of the checkout, where later steps and caches would find them.
+  const dataDir = terraformDataDir(options.runnerTemp, stackDir);
+  await mkdir(path.dirname(path.dirname(dataDir)), { recursive: true, mode: 0o700 });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const setup = options.setup ?? setupTerraform;
   const installed = await stage(`Set up ${terraform.tool}`, () =>
     setup({
@@ -60,6 +84,8 @@ export async function prepareStack(
   const cli = createTerraformCli({
     binary: installed.binaryPath,
     workingDirectory: stackDir,
+    env: { TF_DATA_DIR: dataDir },
+    ...(terraform.timeout !== undefined ? { timeoutMs: terraform.timeout } : {}),
     ...(options.exec ? { exec: options.exec } : {}),
   });
   // One provider cache for every stack of the job: a provider is downloaded once.

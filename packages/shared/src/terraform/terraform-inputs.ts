@@ -1,22 +1,58 @@
-import { readChoice, readDuration, readList, readMap, readString } from '../action/inputs.ts';
-import { maskSecret, MIN_SECRET_LENGTH } from '../action/mask.ts';
-import type { TerraformTool } from './install.ts';
+import path from 'node:path';
+import { ActionError, invalidInput } from '../action/action-error.ts';
+import {
+  readChoice,
+  readDuration,
+  readInput,
+  readList,
+  readMap,
+  readString,
+  repositoryRoot,
+  resolvePathInput,
+  runnerTempRoot,
+  type PathRoot,
+} from '../action/inputs.ts';
+import { MIN_SECRET_LENGTH } from '../action/mask.ts';
+import { formatDuration } from '../util/duration.ts';
 import { stringLeaves } from '../util/values.ts';
+import { BACKEND_SETTING_NAME } from './cli.ts';
+import type { TerraformTool } from './install.ts';
+import { maskTerraformValue } from './plan-mask.ts';
+import { checkMirrorUrl, constraintProblem } from './release-index.ts';
+import type { StackLocation } from './stack.ts';
 
 // The inputs every Terraform action of the suite takes, read one way: tool
-// and version, backend and variables, the lock timeout.
+// and version, backend and variables, the lock timeout and the time limit of
+// each command; and the stack (directory, workspace, label) as tf-plan and
+// tf-apply name it. Every input is checked here, before anything runs.
 
 export interface TerraformSettings {
   tool: TerraformTool;
   version: string;
+  /** A mirror's base URL; credentials in it (`https://user:pass@…`) are registered secrets. */
   mirrorUrl: string;
   backendConfig: string[];
+  /** As given: relative to the working directory (checked to stay inside the repository). */
   varFiles: string[];
   /** Values as given (lists and maps stay typed). */
   variables: Record<string, unknown>;
   /** Milliseconds. */
   lockTimeout: number;
+  /** Milliseconds each Terraform command may take before it is stopped (`timed-out`); unset: no limit. */
+  timeout?: number;
 }
+
+/** The time limit of one Terraform command when the `timeout` input is empty. */
+export const DEFAULT_COMMAND_TIMEOUT = '60m';
+
+/**
+ * Terraform's own rule for workspace names: the name must survive URL path
+ * escaping unchanged (letters, digits and `-_.~$&+,:;=@`).
+ */
+export const WORKSPACE_NAME = /^[A-Za-z0-9\-_.~$&+,:;=@]+$/;
+
+/** A label names comments, markers and artifacts: plain words only. */
+const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /**
  * Reads the shared Terraform inputs. Variable values and backend settings may
@@ -34,23 +70,138 @@ export function readTerraformSettings(defaults: { lockTimeout: string }): {
   const fromEnvironment = Object.entries(process.env)
     .filter(([name, value]) => name.startsWith('TF_VAR_') && value)
     .map(([, value]) => value!.trim());
-  fromEnvironment.filter((value) => value.length >= MIN_SECRET_LENGTH).forEach(maskSecret);
+  fromEnvironment.filter((value) => value.length >= MIN_SECRET_LENGTH).forEach(maskTerraformValue);
+  // The mirror's credentials, before the URL can reach any message.
+  const mirrorUrl = readString('mirror-url');
+  checkMirrorUrl(mirrorUrl);
   const variables = readMap('variables');
-  const backendConfig = readList('backend-config');
+  const backendConfig = readBackendConfig();
   const secrets = [
     ...fromEnvironment,
     ...stringLeaves(variables),
     ...backendConfig.filter((item) => item.includes('=')).map((item) => item.slice(item.indexOf('=') + 1).trim()),
   ].filter((value) => value.length >= MIN_SECRET_LENGTH);
-  secrets.forEach(maskSecret);
+  secrets.forEach(maskTerraformValue);
+  const version = readString('version');
+  if (version) {
+    if (/[\r\n]/.test(version)) throw invalidInput('version', 'must be one version or constraint on one line.');
+    const problem = constraintProblem(version);
+    if (problem) throw invalidInput('version', `is not a version or constraint: ${problem}.`);
+  }
+  const lockTimeout = readDuration('lock-timeout', defaults.lockTimeout);
+  const timeout = readDuration('timeout', DEFAULT_COMMAND_TIMEOUT);
+  if (lockTimeout >= timeout) {
+    throw invalidInput(
+      'lock-timeout',
+      `(${formatDuration(lockTimeout)}) must be shorter than \`timeout\` (${formatDuration(timeout)}), which would stop Terraform while it waits for the lock.`,
+    );
+  }
   const terraform: TerraformSettings = {
     tool: readChoice('tool', ['terraform', 'tofu'] as const, 'terraform'),
-    version: readString('version'),
-    mirrorUrl: readString('mirror-url'),
+    version,
+    mirrorUrl,
     backendConfig,
     varFiles: readList('var-files'),
     variables,
-    lockTimeout: readDuration('lock-timeout', defaults.lockTimeout),
+    lockTimeout,
+    timeout,
   };
   return { terraform, secrets };
+}
+
+/**
+ * `backend-config` lines: `key=value` settings, whose key must be a setting
+ * name (the value is never quoted: it may be a password), or file paths.
+ */
+function readBackendConfig(): string[] {
+  const lines = readList('backend-config');
+  // Registered before any line is judged: a message may follow.
+  for (const line of lines) {
+    const value = line.includes('=') ? line.slice(line.indexOf('=') + 1).trim() : '';
+    if (value.length >= MIN_SECRET_LENGTH) maskTerraformValue(value);
+  }
+  lines.forEach((line, index) => {
+    const eq = line.indexOf('=');
+    if (eq === -1) return;
+    if (!BACKEND_SETTING_NAME.test(line.slice(0, eq).trim())) {
+      throw invalidInput(
+        'backend-config',
+        `line ${index + 1} is not \`key=value\` with a setting name (letters, digits, _ and -) before '=', such as \`bucket=acme-tfstate\`.`,
+      );
+    }
+  });
+  return lines.map((line) => {
+    const eq = line.indexOf('=');
+    return eq === -1 ? line : `${line.slice(0, eq).trim()}=${line.slice(eq + 1)}`;
+  });
+}
+
+/**
+ * `working-directory` and `workspace`: the stack. The directory must be one
+ * inside the repository; it is returned relative to the repository root, in
+ * one form (`infra/prod`, `.` for the root), because it names comments,
+ * markers and artifacts.
+ */
+export function readStackLocation(): StackLocation {
+  const text = readString('working-directory', '.');
+  const root = repositoryRoot();
+  const absolute = resolvePathInput('working-directory', text, 'directory', [root]);
+  const relative = path.relative(path.resolve(root.dir), absolute).split(path.sep).join('/');
+  return { workingDirectory: relative || '.', workspace: readWorkspace('workspace') };
+}
+
+/** A workspace name as Terraform accepts it; `default` when unset. */
+export function readWorkspace(name: string): string {
+  const workspace = readInput(name) || 'default';
+  if (!WORKSPACE_NAME.test(workspace)) {
+    throw invalidInput(
+      name,
+      'is not a workspace name: Terraform allows letters, digits and -_.~$&+,:;=@, on one line.',
+    );
+  }
+  return workspace;
+}
+
+/** `label`: told apart in comments, markers and artifact names, so plain words only. */
+export function readLabel(): string {
+  const label = readInput('label');
+  if (label && !LABEL.test(label)) {
+    throw invalidInput(
+      'label',
+      'must be up to 64 letters, digits, `.`, `_` and `-`, starting with a letter or digit (e.g. `prod-eu`).',
+    );
+  }
+  return label;
+}
+
+/**
+ * Checks the files `var-files` and `backend-config` name for one stack: each
+ * must exist and stay inside the repository (a backend file may also come
+ * from RUNNER_TEMP, where an earlier step wrote it). Relative paths are
+ * relative to the stack's directory, as Terraform reads them.
+ */
+export function checkStackFiles(
+  settings: Pick<TerraformSettings, 'varFiles' | 'backendConfig'>,
+  stackDir: string,
+  where = '',
+): void {
+  const inRepository = [repositoryRoot()];
+  for (const file of settings.varFiles) checkStackFile('var-files', file, stackDir, inRepository, where);
+  for (const item of settings.backendConfig) {
+    if (!item.includes('=')) {
+      checkStackFile('backend-config', item, stackDir, [repositoryRoot(), runnerTempRoot()], where);
+    }
+  }
+}
+
+function checkStackFile(name: string, file: string, stackDir: string, roots: PathRoot[], where: string): void {
+  const absolute = path.resolve(stackDir, file);
+  try {
+    resolvePathInput(name, absolute, 'file', roots);
+  } catch (error) {
+    if (!(error instanceof ActionError)) throw error;
+    // The message quotes the path as the user wrote it, relative to the stack.
+    const message = error.message.replace(`'${absolute}'`, `'${file}'${where}`);
+    throw new ActionError(message, error.reason);
+  }
 }

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'vitest';
 import { OPENTOFU_FIXTURES } from '../../../../test/fixtures.ts';
+import { isSecretName } from './plan-mask.ts';
 import { publicOutputs } from './terraform-outputs.ts';
 
 describe('publicOutputs', () => {
@@ -22,6 +23,18 @@ describe('publicOutputs', () => {
     assert.deepEqual(result.secrets.sort(), ['5432', 'db-a.internal', 'db-b.internal', 'pa55word!']);
   });
 
+  it('treats an output named like a secret as sensitive, as tf-plan does in plans', () => {
+    const result = publicOutputs({
+      db_password: { sensitive: false, type: 'string', value: 'not-marked-but-secret' },
+      apiToken: { sensitive: false, type: 'string', value: 'tok-123456' },
+      token_ttl: { sensitive: false, type: 'number', value: 3600 },
+      endpoint: { sensitive: false, type: 'string', value: 'db.internal' },
+    });
+    assert.deepEqual(Object.keys(result.outputs), ['token_ttl', 'endpoint']);
+    assert.deepEqual(result.sensitive, ['db_password', 'apiToken']);
+    assert.deepEqual(result.secrets, ['not-marked-but-secret', 'tok-123456']);
+  });
+
   it('keeps the shape of a real `output -json`', async () => {
     const state = JSON.parse(
       await readFile(path.join(OPENTOFU_FIXTURES, 'equivalence/variables_and_outputs/state.json'), 'utf8'),
@@ -29,7 +42,7 @@ describe('publicOutputs', () => {
     const all = state.values.outputs;
     const result = publicOutputs(all);
     for (const [name, output] of Object.entries(all)) {
-      assert.equal(name in result.outputs, !output.sensitive, name);
+      assert.equal(name in result.outputs, !output.sensitive && !isSecretName(name), name);
       if (!output.sensitive) assert.deepEqual(result.outputs[name], output);
     }
   });

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { invalidInput } from '../action/action-error.ts';
 import {
   readBoolean,
@@ -7,19 +8,19 @@ import {
   readList,
   readSecret,
   readString,
+  repositoryRoot,
+  resolvePathInput,
+  runnerTempRoot,
 } from '../action/inputs.ts';
 import { compileMaskPatterns } from './plan-mask.ts';
-import { constraintProblem } from './release-index.ts';
-import { readTerraformSettings } from './terraform-inputs.ts';
+import { checkStackFiles, readLabel, readStackLocation, readTerraformSettings } from './terraform-inputs.ts';
 import type { TfApplySettings } from './tf-apply.ts';
 
 /** Reads and checks every tf-apply input before anything runs. */
 export function readTfApplySettings(): { settings: TfApplySettings; secrets: string[] } {
   const { terraform, secrets } = readTerraformSettings({ lockTimeout: '5m' });
-  if (terraform.version) {
-    const problem = constraintProblem(terraform.version);
-    if (problem) throw invalidInput('version', `is not a version or constraint: ${problem}.`);
-  }
+  const location = readStackLocation();
+  checkStackFiles(terraform, path.resolve(repositoryRoot().dir, location.workingDirectory));
   const planDigest = readString('plan-digest').toLowerCase();
   if (planDigest && !/^[0-9a-f]{64}$/.test(planDigest)) {
     throw invalidInput(
@@ -29,6 +30,8 @@ export function readTfApplySettings(): { settings: TfApplySettings; secrets: str
   }
   const mode = readChoice('mode', ['artifact', 'replan-and-compare'] as const, 'artifact');
   const planDir = readString('plan-dir');
+  // Checked to exist inside the checkout or the step's temp dir; kept as given for messages.
+  if (planDir) resolvePathInput('plan-dir', planDir, 'directory', [repositoryRoot(), runnerTempRoot()]);
   const planRunText = readString('plan-run-id');
   if (mode === 'replan-and-compare' && (planDir || planRunText)) {
     throw invalidInput(
@@ -39,9 +42,8 @@ export function readTfApplySettings(): { settings: TfApplySettings; secrets: str
   if (planDir && planRunText) throw invalidInput('plan-run-id', 'cannot be combined with `plan-dir`; choose one.');
   const settings: TfApplySettings = {
     ...terraform,
-    workingDirectory: readString('working-directory', '.'),
-    workspace: readString('workspace', 'default'),
-    label: readString('label'),
+    ...location,
+    label: readLabel(),
     mode,
     planDir,
     planRunId: planRunText ? readInteger('plan-run-id', 0, { min: 1 }) : undefined,

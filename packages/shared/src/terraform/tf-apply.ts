@@ -2,7 +2,6 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { ActionError } from '../action/action-error.ts';
-import { maskSecret } from '../action/mask.ts';
 import { appendSummary } from '../action/summary.ts';
 import type { GitHubClient } from '../github/octokit.ts';
 import { planArtifactName } from '../github/plan-artifact.ts';
@@ -13,14 +12,15 @@ import { renderApplyNote, renderApplySummary, planDifferences, type ApplyReport 
 import { applyWithLockRetries } from './apply-lock.ts';
 import { locatePlanBundle } from './plan-locate.ts';
 import type { TerraformCli } from './cli.ts';
-import { decryptPlanBundle, readPlanBundle } from './plan-bundle.ts';
+import { authenticatePlanBundle, decryptPlanBundle, readPlanBundle } from './plan-bundle.ts';
+import { compareWithCheckout, readSavedPlan } from './plan-file.ts';
 import { planDigest } from './plan-digest.ts';
 import { renderPlanComment, stackReport } from './plan-markdown.ts';
 import { readPlanMarker, restampPlanBody, sameStack, type PlanMarker } from './plan-marker.ts';
-import { maskPlan, maskText } from './plan-mask.ts';
+import { maskPlan, maskTerraformValue, maskText } from './plan-mask.ts';
 import { summarizePlan } from './plan-summary.ts';
 import type { JsonPlan } from './plan-types.ts';
-import { verifyPlanBundle } from './plan-verify.ts';
+import { checkIntact, verifyPlanBundle } from './plan-verify.ts';
 import { backupState } from './state-backup.ts';
 import { prepareStack, type StackLocation } from './stack.ts';
 import type { TerraformSettings } from './terraform-inputs.ts';
@@ -112,7 +112,7 @@ export async function runTfApply(settings: TfApplySettings, deps: TfApplyDeps): 
     report.digest = ready.digest;
 
     const masked = maskPlan(ready.plan, { patterns: settings.maskPatterns });
-    masked.secrets.forEach(maskSecret);
+    masked.secrets.forEach(maskTerraformValue);
     secrets.push(...masked.secrets);
     report.summary = summarizePlan(masked.plan);
     if (ready.textPlan !== undefined) report.planText = maskText(ready.textPlan, secrets);
@@ -129,13 +129,21 @@ export async function runTfApply(settings: TfApplySettings, deps: TfApplyDeps): 
     }
     report.applyStarted = true;
     const applied = await core.group('apply', () =>
-      applyWithLockRetries(ready.cli, ready.planFile, settings.lockTimeout),
+      applyWithLockRetries(ready.cli, ready.planFile, settings.lockTimeout).catch((error: unknown) => {
+        if (!isStalePlan(error)) throw error;
+        report.applyStarted = false;
+        throw new ActionError(
+          `The state changed since the plan was made (${ready.cli.tool}: "Saved plan is stale"): another apply ran in between. Nothing was applied; plan again and have it reviewed.`,
+          'plan-stale',
+          { cause: error },
+        );
+      }),
     );
     report.applied = true;
     report.applyLine = /^Apply complete!.*$/m.exec(applied.stdout)?.[0];
 
     const outputs = publicOutputs(await ready.cli.outputJson());
-    outputs.secrets.forEach(maskSecret);
+    outputs.secrets.forEach(maskTerraformValue);
     report.sensitiveOutputs = outputs.sensitive;
     report.outputNames = Object.keys(outputs.outputs);
     return {
@@ -161,7 +169,11 @@ export async function runTfApply(settings: TfApplySettings, deps: TfApplyDeps): 
   }
 }
 
-/** Finds the reviewed bundle, verifies it before anything runs, and readies its plan. */
+/**
+ * Finds the reviewed bundle, verifies it before any process runs (all the
+ * checks that need no Terraform), readies the stack, and checks the digest
+ * of the very plan file about to be applied.
+ */
 async function readyFromArtifact(
   settings: TfApplySettings,
   deps: TfApplyDeps,
@@ -182,43 +194,109 @@ async function readyFromArtifact(
     }),
   );
   report.planSource = located.from;
-  const { metadata, problems } = await readPlanBundle(located.dir);
-  report.planCommit = metadata.commitSha;
-  const reviewedMarker = found.reviewed?.marker;
-  report.checks = verifyPlanBundle(metadata, problems, {
-    workingDirectory: settings.workingDirectory,
-    workspace: settings.workspace,
-    tool: settings.tool,
-    versionConstraint: settings.version,
-    repository: context.repository,
-    commitSha: context.commitSha,
-    ...(found.pull?.merged ? { mergedPullRequest: found.pull } : {}),
-    maxAgeMs: settings.maxPlanAge,
-    now: found.now,
-    ...(settings.planDigest ? { expectedDigest: settings.planDigest } : {}),
-    ...(reviewedMarker?.digest && reviewedMarker.commitSha === metadata.commitSha
-      ? { reviewedDigest: reviewedMarker.digest }
-      : {}),
+  const clearDir = path.join(found.workDir, 'clear');
+  const { verified, planFile } = await core.group('Verify the plan', async () => {
+    const { metadata, problems } = await readPlanBundle(located.dir);
+    const authenticated = await authenticatePlanBundle(metadata, settings.encryptionKey);
+    checkIntact(metadata, problems);
+    const clear = await decryptPlanBundle(located.dir, settings.encryptionKey, clearDir);
+    const savedPlan = readSavedPlan(await readFile(clear.plan));
+    if (!savedPlan) {
+      core.info(
+        "The saved plan is not in Terraform's zip format: its workspace, version and configuration cannot be read from it.",
+      );
+    }
+    const config = savedPlan
+      ? await compareWithCheckout(savedPlan.modules, {
+          stackDir: path.resolve(context.workspaceRoot, settings.workingDirectory),
+          root: context.workspaceRoot,
+          tool: settings.tool,
+        })
+      : undefined;
+    const marker = found.reviewed?.marker;
+    const result = verifyPlanBundle(
+      metadata,
+      problems,
+      {
+        authenticated,
+        ...(savedPlan ? { savedPlan } : {}),
+        ...(config ? { config } : {}),
+        ...(located.run ? { run: located.run } : {}),
+        jsonDigest: planDigest(parseBundleJson(await readFile(clear.json, 'utf8'))),
+      },
+      {
+        workingDirectory: settings.workingDirectory,
+        workspace: settings.workspace,
+        tool: settings.tool,
+        versionConstraint: settings.version,
+        repository: context.repository,
+        commitSha: context.commitSha,
+        ...(found.pull?.merged ? { mergedPullRequest: found.pull } : {}),
+        maxAgeMs: settings.maxPlanAge,
+        now: found.now,
+        ...(settings.planDigest ? { expectedDigest: settings.planDigest } : {}),
+        ...(marker && found.pull
+          ? {
+              reviewedComment: {
+                ...(marker.digest ? { digest: marker.digest } : {}),
+                commitSha: marker.commitSha,
+                pullRequest: found.pull.number,
+              },
+            }
+          : {}),
+      },
+    );
+    return { verified: result, planFile: clear.plan };
   });
-  await requireApproval(settings, deps, report, found.pull, metadata.commitSha);
+  report.checks = verified.passed;
+  report.planCommit = verified.commitSha;
+  await requireApproval(settings, deps, report, found.pull, verified.commitSha);
 
   // Exactly the version that made the plan: Terraform refuses a plan from another.
-  const { cli, version } = await prepareStack({ ...settings, version: metadata.toolVersion }, settings, {
+  const { cli, version } = await prepareStack({ ...settings, version: verified.toolVersion }, settings, {
     workspaceRoot: context.workspaceRoot,
     runnerTemp: deps.runnerTemp,
   });
   report.toolVersion = version;
-  const clear = await decryptPlanBundle(located.dir, settings.encryptionKey, path.join(found.workDir, 'clear'));
-  const plan = JSON.parse(await readFile(clear.json, 'utf8')) as JsonPlan;
+  // The digest of the plan file itself, as Terraform reads it: never the bundle's plan.json.
+  const plan = await showPlanFile(cli, planFile);
   const digest = planDigest(plan);
-  if (digest !== metadata.planDigest) {
+  if (digest !== verified.reviewedDigest) {
     throw new ActionError(
-      `The plan's JSON has digest ${digest.slice(0, 12)}, and metadata.json records ${metadata.planDigest.slice(0, 12)}: the bundle was altered. Plan again.`,
+      `The plan file is not the plan that was reviewed: \`${cli.tool} show -json\` of it gives digest ${digest.slice(0, 12)}, and ${verified.reviewedBy} approved ${verified.reviewedDigest.slice(0, 12)}. The saved plan was replaced; nothing was applied. Plan again.`,
+      'plan-changed',
+    );
+  }
+  report.checks.push({
+    check: 'Plan file digest',
+    detail: `\`${cli.tool} show -json\` of the plan file applied gives \`${digest.slice(0, 12)}\``,
+  });
+  return { cli, planFile, plan, digest, textPlan: await cli.showText(planFile) };
+}
+
+/** `show -json` of the plan file; a file Terraform cannot read is not the plan tf-plan saved. */
+async function showPlanFile(cli: TerraformCli, planFile: string): Promise<JsonPlan> {
+  try {
+    return JSON.parse(await cli.showJson(planFile)) as JsonPlan;
+  } catch (error) {
+    if (!(error instanceof ActionError) || error.reason !== 'show-failed') throw error;
+    throw new ActionError(
+      `${error.message.split('\n', 1)[0]}: the saved plan is not a plan ${cli.tool} can read. It was altered or replaced: plan again.`,
+      'plan-tampered',
+      { cause: error },
+    );
+  }
+}
+
+function parseBundleJson(text: string): JsonPlan {
+  try {
+    return JSON.parse(text) as JsonPlan;
+  } catch {
+    throw new ActionError(
+      "The plan bundle's plan.json is not JSON: it was altered after tf-plan made it. Plan again.",
       'plan-tampered',
     );
   }
-  const textPlan = await readFile(path.join(located.dir, 'plan.txt'), 'utf8').catch(() => undefined);
-  return { cli, planFile: clear.plan, plan, digest, ...(textPlan !== undefined ? { textPlan } : {}) };
 }
 
 /** Plans again and goes on only when the new plan is the reviewed one. */
@@ -237,7 +315,7 @@ async function readyByReplanning(
   if (!reviewedDigest) {
     throw new ActionError(
       `There is no reviewed plan to compare with: set \`plan-digest\` (tf-plan's output), or run tf-plan with comments on the pull request${found.pull ? ` (#${found.pull.number} has no plan comment for this stack and commit \`${planCommit.slice(0, 7)}\`)` : ''}.`,
-      'plan-not-found',
+      'plan-not-reviewed',
     );
   }
   report.planSource = settings.planDigest ? 'the plan-digest input' : `the plan comment on #${found.pull!.number}`;
@@ -262,7 +340,7 @@ async function readyByReplanning(
   const textPlan = await cli.showText(planFile);
   if (digest !== reviewedDigest) {
     const masked = maskPlan(plan, { patterns: settings.maskPatterns });
-    masked.secrets.forEach(maskSecret);
+    masked.secrets.forEach(maskTerraformValue);
     const summary = summarizePlan(masked.plan);
     report.summary = summary;
     report.planText = maskText(textPlan, [...deps.secrets, ...masked.secrets]);
@@ -276,6 +354,11 @@ async function readyByReplanning(
   }
   report.checks.push({ check: 'Approved digest', detail: `the new plan equals ${report.planSource}` });
   return { cli, planFile, plan, digest, textPlan };
+}
+
+/** Terraform's refusal of a saved plan whose state changed after it was made. */
+function isStalePlan(error: unknown): boolean {
+  return error instanceof ActionError && error.reason === 'apply-failed' && /Saved plan is stale/.test(error.message);
 }
 
 interface PullRequestInfo extends AppliedPullRequest {
@@ -370,6 +453,8 @@ async function stampComment(
   report: ApplyReport,
 ): Promise<void> {
   if (reviewed.marker.commitSha !== report.planCommit) return;
+  // `applied` only on the comment of the plan that was applied: the digest of the plan file equals the comment's.
+  if (report.applied && (!reviewed.marker.digest || reviewed.marker.digest !== report.digest)) return;
   const status = report.applied ? 'applied' : 'apply-failed';
   const body = restampPlanBody(reviewed.comment.body, status, renderApplyNote(report));
   await octokit.rest.issues.updateComment({ ...repository, comment_id: reviewed.comment.id, body });

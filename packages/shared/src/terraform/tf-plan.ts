@@ -3,11 +3,11 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { ActionError } from '../action/action-error.ts';
-import { maskSecret } from '../action/mask.ts';
 import { appendSummary } from '../action/summary.ts';
 import { uploadPlanBundle, planArtifactName } from '../github/plan-artifact.ts';
 import type { GitHubClient } from '../github/octokit.ts';
 import type { RunContext } from '../github/run-context.ts';
+import { describeGitHubError, statusOf } from '../github/create-once.ts';
 import { publishStickyComment } from '../github/sticky-comment.ts';
 import type { TerraformCli } from './cli.ts';
 import { reportDiagnostics } from './diagnostics.ts';
@@ -15,7 +15,7 @@ import { writePlanBundle } from './plan-bundle.ts';
 import { planDigest } from './plan-digest.ts';
 import { renderPlanComment, renderPlanSummary, stackReport, type PlanReport } from './plan-markdown.ts';
 import { outdatedPlanBody, readPlanMarker, renderPlanMarker, sameStack, type PlanMarker } from './plan-marker.ts';
-import { maskPlan, maskText } from './plan-mask.ts';
+import { maskPlan, maskTerraformValue, maskText } from './plan-mask.ts';
 import { summarizePlan } from './plan-summary.ts';
 import { prepareStack, type StackLocation } from './stack.ts';
 import type { TerraformSettings } from './terraform-inputs.ts';
@@ -54,6 +54,8 @@ export interface TfPlanResult {
   paths: { plan: string; json: string; text: string };
   artifactName?: string;
   commentUrl?: string;
+  /** The plan succeeded, and then reporting it failed (the PR comment): the step fails after setting its outputs. */
+  failure?: ActionError;
 }
 
 /** Where tf-plan keeps plan files and bundles; the post step removes it. */
@@ -106,7 +108,7 @@ export async function runTfPlan(settings: TfPlanSettings, deps: TfPlanDeps): Pro
     const plan = JSON.parse(jsonPlanText) as JsonPlan;
     const digest = planDigest(plan);
     const masked = maskPlan(plan, { patterns: settings.maskPatterns });
-    masked.secrets.forEach(maskSecret);
+    masked.secrets.forEach(maskTerraformValue);
     secrets.push(...masked.secrets);
     const summary = summarizePlan(masked.plan);
     const textPlan = maskText(await stage(report, 'show', () => cli.showText(planFile)), secrets);
@@ -130,7 +132,8 @@ export async function runTfPlan(settings: TfPlanSettings, deps: TfPlanDeps): Pro
         runId: Number(context.runId),
         runAttempt: Number(context.runAttempt),
         repository: context.repository,
-        createdAt: new Date().toISOString(),
+        // The plan's own timestamp, which tf-apply reads back from the plan file to check this one.
+        createdAt: new Date(plan.timestamp ?? Date.now()).toISOString(),
       },
     });
     // overwrite: a re-run of the plan job replaces its own artifact.
@@ -147,7 +150,12 @@ export async function runTfPlan(settings: TfPlanSettings, deps: TfPlanDeps): Pro
     }
     Object.assign(report, { summary, planText: textPlan, digest });
     const changes = summary.hasChanges || (settings.mode === 'refresh-only' && summary.drift.length > 0);
-    const commentUrl = await comment(settings, deps, report, changes);
+    let failure: ActionError | undefined;
+    const commentUrl = await comment(settings, deps, report, changes).catch((error: unknown) => {
+      if (!(error instanceof ActionError)) throw error;
+      failure = error;
+      return undefined;
+    });
     return {
       summary,
       changes,
@@ -157,6 +165,7 @@ export async function runTfPlan(settings: TfPlanSettings, deps: TfPlanDeps): Pro
       paths: bundle.paths,
       ...(settings.artifact ? { artifactName } : {}),
       ...(commentUrl ? { commentUrl } : {}),
+      ...(failure ? { failure } : {}),
     };
   } catch (error) {
     if (error instanceof ActionError) {
@@ -232,13 +241,21 @@ async function comment(settings: TfPlanSettings, deps: TfPlanDeps, report: PlanR
       outdatedBody: (c) => outdatedPlanBody(c.body, marker.commitSha),
     },
   ).catch((error: unknown) => {
+    const status = statusOf(error);
+    // Octokit gives every failed request a status (500 when no answer came); anything else is a bug.
+    if (status === undefined && (error as Error | undefined)?.name !== 'GraphqlResponseError') throw error;
     // A read-only token (the repository's default, Dependabot) must not fail a good plan.
-    const status = (error as { status?: number }).status;
-    if (status !== 403 && status !== 404) throw error;
-    core.warning(
-      `No PR comment: the token may not write to pull requests (HTTP ${status}). Give the job \`permissions: pull-requests: write\`.`,
+    if (status === 403 || status === 404) {
+      core.warning(
+        `No PR comment: the token may not write to pull requests (HTTP ${status}). Give the job \`permissions: pull-requests: write\`.`,
+      );
+      return undefined;
+    }
+    throw new ActionError(
+      `Could not post the plan comment on #${pr.number}: GitHub kept failing (${describeGitHubError(error)}). The plan's outputs are set and the job summary has the plan; run the job again to post the comment.`,
+      'github-api-failed',
+      { cause: error },
     );
-    return undefined;
   });
   if (!result) return undefined;
   core.info(`${result.created ? 'Posted' : 'Updated'} the plan comment: ${result.comment.url}`);

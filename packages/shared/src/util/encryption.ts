@@ -100,7 +100,17 @@ function requirePassphrase(passphrase: string): void {
 }
 
 function deriveKey(passphrase: string, salt: Uint8Array): Promise<Buffer> {
+  return derivePassphraseKey(passphrase, salt, 32);
+}
+
+/**
+ * `length` bytes of key material from a passphrase and a salt, with the same
+ * scrypt cost as encryption: for a MAC under the same passphrase (a plan
+ * bundle's manifest), so that guessing it costs as much as guessing the key.
+ */
+export function derivePassphraseKey(passphrase: string, salt: Uint8Array, length: number): Promise<Buffer> {
+  requirePassphrase(passphrase);
   return new Promise((resolve, reject) => {
-    scrypt(passphrase, salt, 32, SCRYPT, (error, key) => (error ? reject(error) : resolve(key)));
+    scrypt(passphrase, salt, length, SCRYPT, (error, key) => (error ? reject(error) : resolve(key)));
   });
 }
