@@ -57,7 +57,7 @@ export default defineConfig({
         300_000,
       ),
       tier('e2e', ['test/e2e/**/*.test.ts'], 600_000),
-      tier('workflows', ['test/workflows/**/*.test.ts'], 300_000),
+      tier('workflows', ['test/workflows/**/*.test.ts', 'test/workflow-runner/**/*.test.ts'], 300_000),
       tier('adversarial', ['test/adversarial/**/*.test.ts'], 600_000),
     ],
   },

@@ -38,6 +38,24 @@ const page: DemoPage = {
       outputs: { results: '[{"url":"/?a=1&b=<2>","ok":true}]', 'changed-hosts': "web-1 'a'", empty: '' },
     },
     { id: 'probe', title: 'probe', status: 'skipped', note: 'Not run: a step before it failed.', blocks: [] },
+    {
+      id: 'run-2',
+      title: 'deploy (push)',
+      status: 'cancelled',
+      facts: [['Workflow', 'deploy.yml <main>']],
+      blocks: [{ id: 'issue-7', title: 'Issue #7', markdown: '## Drift in `prod`' }],
+      sections: [
+        {
+          id: 'run-2--prod',
+          title: 'deploy prod',
+          status: 'succeeded',
+          facts: [['Approved by', 'alice']],
+          blocks: [{ id: 'job-summary', title: 'Job summary', markdown: '' }],
+          outputs: {},
+          sections: [{ id: 'run-2--prod--deep', title: 'deeper', status: 'skipped', blocks: [] }],
+        },
+      ],
+    },
   ],
 };
 
@@ -66,6 +84,23 @@ describe('renderMarkdown', () => {
     );
   });
 
+  it('renders GitHub alerts as GitHub does: a titled markdown-alert box', () => {
+    expect(renderMarkdown('> [!TIP]\n> Applied in [run](https://x/1) from `abc`.\n\nafter')).toBe(
+      '<div class="markdown-alert markdown-alert-tip">\n<p class="markdown-alert-title">Tip</p>\n' +
+        '<p>Applied in <a href="https://x/1">run</a> from <code>abc</code>.</p>\n</div>\n<p>after</p>',
+    );
+    expect(renderMarkdown('> [!WARNING]\n>\n> Careful.\n')).toBe(
+      '<div class="markdown-alert markdown-alert-warning">\n<p class="markdown-alert-title">Warning</p>\n<p>Careful.</p>\n</div>\n',
+    );
+  });
+
+  it('leaves other block quotes, and alerts not on their own first line, as they are', () => {
+    expect(renderMarkdown('> [!TIP] inline\n')).toBe('<blockquote>\n<p>[!TIP] inline</p>\n</blockquote>\n');
+    expect(renderMarkdown('> quoted\n> > [!NOTE]\n> > inner\n')).toBe(
+      '<blockquote>\n<p>quoted</p>\n<div class="markdown-alert markdown-alert-note">\n<p class="markdown-alert-title">Note</p>\n<p>inner</p>\n</div>\n</blockquote>\n',
+    );
+  });
+
   it("filters the tags GitHub's tag filter disallows", () => {
     expect(renderMarkdown('<script>alert(1)</script>')).toContain('&lt;script>');
   });
@@ -82,7 +117,10 @@ describe('renderDemoPage', () => {
   });
 
   it('renders each section: the Markdown as GitHub does, inside markdown-body', () => {
-    expect(html).toContain('<section id="deploy" data-section="deploy" data-status="succeeded">');
+    expect(html).toContain('<section id="deploy" data-section="deploy" data-status="succeeded" class="level-2">');
+    expect(html).toContain(
+      '<h2 class="section-title">deploy <span class="status status-succeeded">✅ succeeded</span>',
+    );
     expect(html).toContain('<div class="block" data-block="job-summary">');
     expect(html).toContain('<div class="markdown-body rendered">\n<h3>✅ Deployed <code>app</code> to 2 hosts</h3>');
     expect(html).toContain('<th align="right">changed</th>');
@@ -105,9 +143,45 @@ describe('renderDemoPage', () => {
 
   it('shows each status, and why a section has nothing', () => {
     expect(html).toContain('<span class="status status-failed">❌ failed</span> <span class="detail">in 2.0 s</span>');
-    expect(html).toContain('<section id="probe" data-section="probe" data-status="skipped">');
+    expect(html).toContain('<section id="probe" data-section="probe" data-status="skipped" class="level-2">');
     expect(html).toContain('<p class="note">Not run: a step before it failed.</p>');
     expect(html).toMatch(/<li><a href="#probe">probe<\/a> <span class="status status-skipped">/);
+  });
+});
+
+describe('renderDemoPage, sections within sections', () => {
+  const html = renderDemoPage(page, '');
+  const nested = html.slice(html.indexOf('<section id="run-2"'));
+
+  it('renders each level one heading deeper, its blocks one below it', () => {
+    expect(nested).toMatch(/^<section id="run-2" data-section="run-2" data-status="cancelled" class="level-2">\n<h2 /);
+    expect(nested).toContain('<h3 class="block-title">Issue #7</h3>');
+    expect(nested).toContain(
+      '<section id="run-2--prod" data-section="run-2--prod" data-status="succeeded" class="level-3">\n<h3 ',
+    );
+    expect(nested).toContain('<h4 class="block-title">Job summary</h4>');
+    expect(nested).toContain('<h4 class="block-title">Outputs</h4>');
+    expect(nested).toContain('class="level-4">\n<h4 class="section-title">deeper');
+  });
+
+  it('closes a section after its own sections', () => {
+    const inner = nested.indexOf('<section id="run-2--prod--deep"');
+    expect(nested.indexOf('</section>')).toBeGreaterThan(inner);
+    expect(nested.match(/<\/section>/g)).toHaveLength(3);
+  });
+
+  it("shows a section's facts, escaped, and what is empty", () => {
+    expect(nested).toContain('<tr><th scope="row">Workflow</th><td>deploy.yml &lt;main&gt;</td></tr>');
+    expect(nested).toContain('<tr><th scope="row">Approved by</th><td>alice</td></tr>');
+    expect(nested).toContain('<p class="note">(empty)</p>');
+    expect(nested).toContain('<p class="note">(none)</p>');
+    expect(nested).toContain('<span class="status status-cancelled">🚫 cancelled</span>');
+  });
+
+  it('lists only the top-level sections in the contents', () => {
+    const nav = html.slice(html.indexOf('<nav'), html.indexOf('</nav>'));
+    expect(nav).toContain('<a href="#run-2">deploy (push)</a>');
+    expect(nav).not.toContain('run-2--prod');
   });
 });
 

@@ -3,13 +3,14 @@ import { createRequire } from 'node:module';
 import { micromark } from 'micromark';
 import { gfm, gfmHtml } from 'micromark-extension-gfm';
 
-// The page `npm run demo` ends with (.demo/index.html): every job summary and
-// the pull request comment as GitHub shows them, and each step's status and
-// outputs. One self-contained file, with GitHub's stylesheet inlined, that opens
-// from disk with no network. `renderDemoPage` is pure (data → HTML) and knows
-// nothing of the demo's steps, so that a run with more jobs can reuse it.
+// The page `npm run demo` ends with (.demo/index.html): every job summary, the
+// pull request's comments and the issues as GitHub shows them, and each job's
+// status and outputs. One self-contained file, with GitHub's stylesheet
+// inlined, that opens from disk with no network. `renderDemoPage` is pure
+// (data → HTML) and knows nothing of the demo's runs: sections nest (a run, its
+// jobs), each level one heading deeper.
 
-export type SectionStatus = 'succeeded' | 'failed' | 'skipped';
+export type SectionStatus = 'succeeded' | 'failed' | 'cancelled' | 'skipped';
 
 export interface MarkdownBlock {
   /** Stable within its section (`data-block`), e.g. `job-summary`. */
@@ -22,17 +23,21 @@ export interface MarkdownBlock {
 }
 
 export interface PageSection {
-  /** Stable within the page (`data-section`, and the anchor `#<id>`), e.g. the step's name. */
+  /** Unique in the page (`data-section`, and the anchor `#<id>`), e.g. a run's or a job's name. */
   id: string;
   title: string;
   status: SectionStatus;
   /** Plain text after the status, e.g. `in 1.3 s`. */
   detail?: string;
+  /** Plain-text facts, shown as a table under the heading (e.g. the environment, who approved). */
+  facts?: [label: string, value: string][];
   /** Plain text, e.g. why the section was skipped. */
   note?: string;
   blocks: MarkdownBlock[];
-  /** The step's outputs, shown as a table; omitted: no table. */
+  /** The job's or step's outputs, shown as a table; omitted: no table. */
   outputs?: Record<string, string>;
+  /** Sections within this one (a run's jobs), after its blocks and outputs, one heading level down. */
+  sections?: PageSection[];
 }
 
 export interface DemoPage {
@@ -45,7 +50,7 @@ export interface DemoPage {
   sections: PageSection[];
 }
 
-const STATUS_ICONS: Record<SectionStatus, string> = { succeeded: '✅', failed: '❌', skipped: '⏭️' };
+const STATUS_ICONS: Record<SectionStatus, string> = { succeeded: '✅', failed: '❌', cancelled: '🚫', skipped: '⏭️' };
 
 /**
  * Markdown as GitHub renders it in a job summary or a comment. micromark with
@@ -56,7 +61,50 @@ const STATUS_ICONS: Record<SectionStatus, string> = { succeeded: '✅', failed: 
  * the suite's own actions wrote.
  */
 export function renderMarkdown(markdown: string): string {
-  return micromark(markdown, { allowDangerousHtml: true, extensions: [gfm()], htmlExtensions: [gfmHtml()] });
+  return renderAlerts(
+    micromark(markdown, { allowDangerousHtml: true, extensions: [gfm()], htmlExtensions: [gfmHtml()] }),
+  );
+}
+
+/** A block quote whose first line is `[!NOTE]` (TIP, IMPORTANT, WARNING, CAUTION), as micromark renders it. */
+const ALERT = /<blockquote>\n<p>\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\](\n|<\/p>\n)/g;
+
+/**
+ * GitHub's alerts ("> [!TIP]" block quotes), which GFM itself does not know,
+ * as GitHub renders them: a `markdown-alert` box with its title, which
+ * github-markdown-css styles (without GitHub's icon).
+ */
+function renderAlerts(html: string): string {
+  let rendered = '';
+  let from = 0;
+  for (;;) {
+    ALERT.lastIndex = from;
+    const match = ALERT.exec(html);
+    if (!match) break;
+    const end = closingBlockquote(html, match.index);
+    if (end < 0) break;
+    const type = match[1]!;
+    const body = html.slice(match.index + match[0].length, end);
+    rendered +=
+      html.slice(from, match.index) +
+      `<div class="markdown-alert markdown-alert-${type.toLowerCase()}">\n` +
+      `<p class="markdown-alert-title">${type[0]}${type.slice(1).toLowerCase()}</p>\n` +
+      `${match[2] === '\n' ? '<p>' : ''}${body}</div>`;
+    from = end + '</blockquote>'.length;
+  }
+  return rendered + html.slice(from);
+}
+
+/** Where the block quote opened at `start` closes (nested ones skipped); -1 when it does not. */
+function closingBlockquote(html: string, start: number): number {
+  const tag = /<(\/?)blockquote>/g;
+  tag.lastIndex = start;
+  let depth = 0;
+  for (let m = tag.exec(html); m; m = tag.exec(html)) {
+    depth += m[1] ? -1 : 1;
+    if (depth === 0) return m.index;
+  }
+  return -1;
 }
 
 /** Escapes text for HTML content and double- or single-quoted attribute values. */
@@ -68,9 +116,6 @@ const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '
 
 /** The page, whole: `stylesheet` is GitHub's Markdown CSS (github-markdown-css), inlined. */
 export function renderDemoPage(page: DemoPage, stylesheet: string): string {
-  const facts = page.facts?.length
-    ? `<table class="facts"><tbody>${page.facts.map(([label, value]) => `<tr><th scope="row">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`).join('')}</tbody></table>`
-    : '';
   const contents = page.sections
     .map((s) => `<li><a href="#${escapeHtml(s.id)}">${escapeHtml(s.title)}</a> ${statusBadge(s.status)}</li>`)
     .join('');
@@ -93,49 +138,60 @@ ${PAGE_CSS}
 <header>
 <h1>${escapeHtml(page.title)}</h1>
 <p class="run-status">${statusBadge(page.status)}${detail(page.detail)}</p>
-${facts}
-<nav aria-label="Steps"><ol class="contents">${contents}</ol></nav>
+${renderFacts(page.facts)}
+<nav aria-label="Contents"><ol class="contents">${contents}</ol></nav>
 </header>
-${page.sections.map(renderSection).join('\n')}
+${page.sections.map((s) => renderSection(s, 2)).join('\n')}
 </main>
 </body>
 </html>
 `;
 }
 
-function renderSection(section: PageSection): string {
+function renderFacts(facts: PageSection['facts']): string {
+  if (!facts?.length) return '';
+  const rows = facts.map(
+    ([label, value]) => `<tr><th scope="row">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`,
+  );
+  return `<table class="facts"><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/** A section, its heading at `level` (h2 for the page's own sections; at most h6), its blocks one below. */
+function renderSection(section: PageSection, level: number): string {
+  const heading = Math.min(level, 6);
   const parts = [
-    `<section id="${escapeHtml(section.id)}" data-section="${escapeHtml(section.id)}" data-status="${section.status}">`,
-    `<h2>${escapeHtml(section.title)} ${statusBadge(section.status)}${detail(section.detail)}</h2>`,
+    `<section id="${escapeHtml(section.id)}" data-section="${escapeHtml(section.id)}" data-status="${section.status}" class="level-${heading}">`,
+    `<h${heading} class="section-title">${escapeHtml(section.title)} ${statusBadge(section.status)}${detail(section.detail)}</h${heading}>`,
   ];
+  const blockHeading = Math.min(level + 1, 6);
   if (section.note) parts.push(`<p class="note">${escapeHtml(section.note)}</p>`);
+  parts.push(renderFacts(section.facts));
   for (const block of section.blocks) {
     const source = block.file
       ? ` <a class="source" href="${escapeHtml(encodeURI(block.file))}">${escapeHtml(block.file)}</a>`
       : '';
-    const body = block.markdown.trim()
-      ? renderMarkdown(block.markdown)
-      : '<p class="note">(empty: the step wrote none)</p>';
+    const body = block.markdown.trim() ? renderMarkdown(block.markdown) : '<p class="note">(empty)</p>';
     parts.push(
       `<div class="block" data-block="${escapeHtml(block.id)}">`,
-      `<h3 class="block-title">${escapeHtml(block.title)}${source}</h3>`,
+      `<h${blockHeading} class="block-title">${escapeHtml(block.title)}${source}</h${blockHeading}>`,
       `<div class="markdown-body rendered">\n${body}\n</div>`,
       `</div>`,
     );
   }
-  if (section.outputs) parts.push(renderOutputs(section.outputs));
+  if (section.outputs) parts.push(renderOutputs(section.outputs, blockHeading));
+  for (const child of section.sections ?? []) parts.push(renderSection(child, level + 1));
   parts.push('</section>');
-  return parts.join('\n');
+  return parts.filter(Boolean).join('\n');
 }
 
-function renderOutputs(outputs: Record<string, string>): string {
+function renderOutputs(outputs: Record<string, string>, heading: number): string {
   const rows = Object.entries(outputs).map(
     ([name, value]) =>
       `<tr><td><code>${escapeHtml(name)}</code></td><td>${value ? `<pre class="value">${escapeHtml(value)}</pre>` : '<span class="note">(empty)</span>'}</td></tr>`,
   );
   return [
     `<div class="block" data-block="outputs">`,
-    `<h3 class="block-title">Outputs</h3>`,
+    `<h${heading} class="block-title">Outputs</h${heading}>`,
     rows.length
       ? `<table class="outputs"><thead><tr><th>Output</th><th>Value</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
       : '<p class="note">(none)</p>',
@@ -157,13 +213,15 @@ body.markdown-body { min-height: 100vh; }
 .page { box-sizing: border-box; max-width: 1012px; margin: 0 auto; padding: 24px 24px 48px; }
 .page h1 { margin-top: 0; }
 .page section { margin-top: 32px; }
-.page h2 .status, .page h2 .detail { font-size: 14px; font-weight: normal; margin-left: 4px; }
+.section-title .status, .section-title .detail { font-size: 14px; font-weight: normal; margin-left: 4px; }
+.page section.level-3, .page section.level-4 { margin-top: 24px; padding-left: 16px; border-left: 3px solid var(--borderColor-muted); }
 .status-succeeded { color: var(--fgColor-success); }
 .status-failed { color: var(--fgColor-danger); }
-.status-skipped, .detail, .note { color: var(--fgColor-muted); }
+.status-cancelled, .status-skipped, .detail, .note { color: var(--fgColor-muted); }
 .contents { display: flex; flex-wrap: wrap; gap: 4px 24px; padding-left: 1.5em; }
 .contents li + li { margin-top: 0; }
-.markdown-body table.facts { display: table; width: 100%; }
+.markdown-body table.facts { display: table; width: 100%; font-size: 14px; }
+.markdown-body table.facts th, .markdown-body table.facts td { padding: 3px 10px; }
 table.facts th { text-align: left; white-space: nowrap; width: 1%; }
 table.facts td { overflow-wrap: anywhere; }
 .block { margin: 16px 0; }

@@ -1,37 +1,48 @@
-// `npm run demo`: the suite's main job on the embedded example (examples/pipeline.ts),
-// every action run as its committed bundle. Streams each step's log, prints its
-// outputs, writes each job summary and the PR comment to .demo/ as Markdown, and
-// ends with .demo/index.html, a page that shows them all, and says where it is.
-//   npm run demo             a real terraform or tofu from PATH when there is one
-//   npm run demo -- --double the Terraform CLI double, with the recorded plan
+// `npm run demo`: the pipeline's lifecycle on the reference repository
+// (examples/lifecycle.ts), through the workflow tier: a pull request planned,
+// approved, merged and applied dev → staging → prod; the app built once and
+// promoted by digest; drift found by the nightly run. Streams each step's log,
+// writes every job summary, the pull request's comments and the drift issue to
+// .demo/ as Markdown, and ends with .demo/index.html, a page that shows them all.
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { REPO_ROOT } from '../test/harness/run-action.ts';
-import { runPipeline } from './pipeline.ts';
+
+// Before anything starts (real-terraform.ts throws where CI requires one): one line, and exit 1.
+const terraform = await import('../test/e2e/real-terraform.ts').then(
+  (m) => m.REAL_TERRAFORM,
+  () => undefined,
+);
+if (!terraform) {
+  console.error('npm run demo needs terraform (1.6 or later) or tofu on PATH: install one, then run it again.');
+  process.exit(1);
+}
+const { runLifecycle } = await import('./lifecycle.ts');
 
 const controller = new AbortController();
-// Ctrl-C reaches the running step (same process group); the services are then stopped.
+// Ctrl-C stops the running workflow run (its steps get the runner's SIGINT); the services are then stopped.
 process.once('SIGINT', () => {
-  console.log('\nInterrupted: stopping after this step…');
+  console.log('\nInterrupted: stopping the run…');
   controller.abort();
 });
 
 const out = path.join(REPO_ROOT, '.demo');
 try {
-  const result = await runPipeline({
-    out,
-    terraform: process.argv.includes('--double') ? 'double' : 'auto',
-    log: (text) => console.log(text),
-    signal: controller.signal,
-  });
+  // The demo's own directory: nothing of an earlier run may pass for this one's.
+  await rm(out, { recursive: true, force: true });
+  const result = await runLifecycle({ out, log: (text) => console.log(text), signal: controller.signal });
   if (result.page) {
     console.log(`\nOpen ${result.page}`);
-    console.log("  every job summary, the pull request comment, and each step's status and outputs, on one page");
-  }
-  if (result.files.length) {
     console.log(
-      `The same Markdown, as files in ${out}${path.sep}: ${result.files.map((f) => path.basename(f)).join(', ')}`,
+      '  a section per run and job: every job summary, the pull request’s plan comments, the drift issue, and each job’s status and outputs',
     );
   }
+  if (result.files.length) {
+    console.log(`The same Markdown, as files under ${out}${path.sep}:`);
+    const byDir = Map.groupBy(result.files, (file) => path.dirname(file));
+    for (const [dir, files] of byDir) console.log(`  ${dir}/: ${files.map((f) => path.basename(f)).join(', ')}`);
+  }
+  console.log(`Total: ${(result.tookMs / 1000).toFixed(1)} s.`);
   process.exitCode = result.ok ? 0 : 1;
 } catch (error) {
   console.error(`\nThe demo could not run: ${error instanceof Error ? error.message : String(error)}`);

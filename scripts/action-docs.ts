@@ -1,6 +1,7 @@
 // Generates the inputs/outputs reference of each action's README from its
 // action.yml, between the reference markers. `--check` fails when a README is
-// stale instead of writing it.
+// stale instead of writing it. Action names given as arguments do only those
+// (`npm run docs -- tf-apply`).
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,8 +68,9 @@ export async function listActions(): Promise<string[]> {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const check = process.argv.includes('--check');
+  const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
   let stale = 0;
-  for (const action of await listActions()) {
+  for (const action of (await listActions()).filter((name) => !only.length || only.includes(name))) {
     const { file, current, fresh } = await freshReadme(action);
     if (current === fresh) continue;
     if (check) {

@@ -19,6 +19,9 @@ wanted=(
   "busybox:busybox-static"           # the example app image (FROM scratch)
   "jq:jq"                            # the workflows' own shell steps
   "git:git"                          # throwaway repositories of the workflow tests
+  # PostgreSQL, the `pg` state backend of the reference repository's tests; its
+  # server binaries are not on PATH but in /usr/lib/postgresql/<version>/bin.
+  "/usr/lib/postgresql/*/bin/initdb:postgresql"
   "/usr/bin/chromium:chromium"       # the demo page, rendered headless
 )
 
@@ -27,7 +30,12 @@ for entry in "${wanted[@]}"; do
   program=${entry%%:*}
   package=${entry#*:}
   if [[ $program == /* ]]; then
-    [[ -x $program ]] || missing+=("$package")
+    # A path may be a glob (a version in it): any executable match will do.
+    found=
+    for candidate in $program; do
+      [[ -x $candidate ]] && found=1
+    done
+    [[ -n $found ]] || missing+=("$package")
   else
     command -v "$program" >/dev/null 2>&1 || [[ -x /usr/sbin/$program ]] || missing+=("$package")
   fi

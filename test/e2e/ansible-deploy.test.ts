@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -151,6 +152,24 @@ describe('ansible-deploy end to end', () => {
       assert.match(check.main.log, /\+would change/);
     } finally {
       await check.cleanup();
+    }
+  });
+
+  it('passes secret-vars to the playbook, over extra-vars of the same name, never showing them', async () => {
+    const co = await checkout('secret-vars');
+    const dotenv = `DATABASE_URL=postgres://app:${randomBytes(12).toString('hex')}@db/app\nAPI_KEY=${randomBytes(12).toString('hex')}`;
+    const run = await deploy(co, {
+      'extra-vars': `target_dir: ${co.target}\nrelease_note: not the secret one`,
+      'secret-vars': JSON.stringify({ release_note: dotenv }),
+    });
+    try {
+      expect(run.main.exitCode, run.main.log).toBe(0);
+      expect(await readFile(path.join(co.target, 'target.txt'), 'utf8')).toBe(`${dotenv}\n`);
+      const visible = run.visibleText();
+      for (const line of dotenv.split('\n')) expect(visible).not.toContain(line.split('=')[1]);
+      expect(await leftovers(run, co)).toEqual({ runnerTemp: [], checkout: ['ansible', 'ansible/site.yml'] });
+    } finally {
+      await run.cleanup();
     }
   });
 

@@ -228,6 +228,47 @@ describe('docker-publish end to end', () => {
     }
   });
 
+  it('if-tag-exists: skip with every tag present builds nothing and outputs the digest the registry holds', async () => {
+    const image = `${registry.host}/team/immutable`;
+    const tags = 'type=raw,value=1.4.0\ntype=raw,value=stable';
+    const first = await publish({ images: image, context: await buildContext('immutable-1'), tags });
+    await first.cleanup();
+    expect(first.main.exitCode, first.main.log).toBe(0);
+    const pushed = first.main.outputs.digest!;
+    expect(pushed).toMatch(/^sha256:[0-9a-f]{64}$/);
+
+    // A re-run of the publish job (the tags are immutable: they must not be pushed again), from another context.
+    const again = await publish({
+      images: image,
+      context: await buildContext('immutable-2'),
+      tags,
+      'if-tag-exists': 'skip',
+    });
+    try {
+      expect(again.main.exitCode, again.main.log).toBe(0);
+      expect(again.main.outputs.digest).toBe(pushed);
+      expect(again.main.outputs['image-refs']).toBe(`${image}@${pushed}`);
+      expect(again.main.outputs['image-id']).toBe('');
+      expect(again.main.log).not.toMatch(/\[command\]docker (build|push) /);
+      expect(again.main.log).toContain(`${image}:1.4.0 already exists (${pushed}).`);
+      expect(again.main.log).toContain(`nothing to build or push; the image is ${pushed}.`);
+      expect(await registry.manifestDigest('team/immutable', '1.4.0', USER)).toBe(pushed);
+      expect(again.main.summary).toContain(`| \`${image}:stable\` | ⏭️ exists, left as it is | \`${pushed}\` |`);
+      const metadata = JSON.parse(again.main.outputs.metadata ?? '{}') as {
+        digest: string;
+        references: { tag: string; status: string; digest: string }[];
+      };
+      expect(metadata.digest).toBe(pushed);
+      expect(metadata.references.map((r) => [r.tag, r.status, r.digest])).toEqual([
+        ['1.4.0', 'skipped', pushed],
+        ['stable', 'skipped', pushed],
+      ]);
+      expect(await leftovers(again)).toEqual([]);
+    } finally {
+      await again.cleanup();
+    }
+  });
+
   it('retries a push that gets 503 or a reset connection, and succeeds', async () => {
     const proxy = await startFaultProxy(registry.host);
     try {
@@ -514,6 +555,9 @@ describe('docker-publish to ECR', () => {
       assert.ok(ecr.requestsTo('DescribeImages').length === 1);
       assert.doesNotMatch(again.main.log, /\[command\]docker (build|push) /);
       assert.match(again.main.log, /nothing to build or push/);
+      // The digest DescribeImages gives, for the steps that deploy it.
+      expect(again.main.outputs.digest).toBe(run.main.outputs.digest);
+      expect(again.main.outputs['image-refs']).toBe(`${image}@${run.main.outputs.digest}`);
     } finally {
       await again.cleanup();
     }

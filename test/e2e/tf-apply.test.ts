@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, it, type TestContext } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { downloadPlanBundle } from '@iac-actions/shared/github/plan-artifact.ts';
 import { planDigest } from '@iac-actions/shared/terraform/plan-digest.ts';
 import { readPlanMarker } from '@iac-actions/shared/terraform/plan-marker.ts';
@@ -43,13 +43,14 @@ describe('tf-apply end to end', () => {
     inputs?: Record<string, string>;
     double?: Partial<TerraformDoubleOptions>;
     scenario?: string;
+    env?: Record<string, string>;
   }
 
   async function step(action: 'tf-plan' | 'tf-apply', options: StepOptions) {
     const run = await world.run(action, {
       workspace: options.workspace,
       event: options.event,
-      env: world.artifacts.env(options.job),
+      env: { ...world.artifacts.env(options.job), ...options.env },
       // tf-apply installs the version the plan was made with: no `version` needed.
       inputs: { 'working-directory': STACK, ...(action === 'tf-plan' ? { version: VERSION } : {}), ...options.inputs },
       double: { scenario: options.scenario ?? 'replace_within_object', ...options.double },
@@ -88,12 +89,26 @@ describe('tf-apply end to end', () => {
   }
 
   /** A pull request planned in its own run, published as GitHub keeps a finished run's artifacts. */
-  async function planPullRequest(options: { inputs?: Record<string, string>; headSha?: string } = {}) {
-    const workspace = await world.checkout(STACK, 'replace_within_object');
+  async function planPullRequest(
+    options: {
+      inputs?: Record<string, string>;
+      headSha?: string;
+      /** Plan again on this pull request and checkout (a re-run of its plan job). */
+      again?: { workspace: string; pr: ReturnType<TerraformWorld['pullRequest']> };
+      scenario?: string;
+    } = {},
+  ) {
+    const workspace = options.again?.workspace ?? (await world.checkout(STACK, 'replace_within_object'));
     const headSha = options.headSha ?? HEAD;
-    const pr = world.pullRequest({ headSha });
+    const pr = options.again?.pr ?? world.pullRequest({ headSha });
     const job = world.artifacts.newJob();
-    const plan = await step('tf-plan', { workspace, job, event: pr.event, inputs: options.inputs });
+    const plan = await step('tf-plan', {
+      workspace,
+      job,
+      event: pr.event,
+      inputs: options.inputs,
+      ...(options.scenario ? { scenario: options.scenario } : {}),
+    });
     assert.equal(plan.main.exitCode, 0, plan.main.log);
     const run = world.github.seedWorkflowRun(REPOSITORY, { event: 'pull_request', headSha, pullRequests: [pr.number] });
     world.artifacts.publishToGitHub(world.github, REPOSITORY, {
@@ -138,11 +153,27 @@ describe('tf-apply end to end', () => {
     return destination;
   }
 
-  const planComment = (pr: number) =>
+  const planComments = (pr: number) =>
     world.github
       .comments(REPOSITORY, pr)
-      .map((c) => ({ body: c.body ?? '', marker: readPlanMarker(c.body ?? '') }))
-      .find((c) => c.marker);
+      .map((c) => ({ body: c.body ?? '', createdAt: c.created_at, marker: readPlanMarker(c.body ?? '') }))
+      .filter((c) => c.marker);
+  /** The pull request's current plan comment (the others are outdated). */
+  const planComment = (pr: number) => planComments(pr).findLast((c) => c.marker?.status !== 'outdated');
+
+  /**
+   * A reviewer approves the pull request's head after reading its current plan
+   * comment. GitHub's times have whole seconds, and an approval in the second
+   * the comment was posted cannot be told to come after it: the review is
+   * given once GitHub's clock (the fake's: the real one) is past that second.
+   */
+  async function approveAfterPlan(pr: number, user: string) {
+    const posted = Date.parse(planComment(pr)!.createdAt);
+    while (Math.floor(Date.now() / 1000) * 1000 <= posted) {
+      await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5));
+    }
+    return world.github.seedReview(REPOSITORY, pr, { user, state: 'APPROVED' });
+  }
 
   it('applies the plan of the same run: backup, apply, outputs, summary', async (t) => {
     const { plan, apply, job } = await planAndApplyInOneRun({
@@ -186,7 +217,7 @@ describe('tf-apply end to end', () => {
   it('applies after merge from the pull request run, and marks the plan comment applied', async () => {
     const planned = await planPullRequest({ headSha: 'c0ffee00000000000000000000000000000000c3' });
     const { pr, plan } = planned;
-    world.github.seedReview(REPOSITORY, pr.number, { user: 'hubot', state: 'APPROVED' });
+    await approveAfterPlan(pr.number, 'hubot');
     const apply = await applyMerged(planned, { inputs: { 'require-pr-approval': 'true' } });
     assert.equal(apply.main.exitCode, 0, apply.main.log);
     assert.equal(apply.main.outputs['plan-digest'], plan.main.outputs['plan-digest']);
@@ -201,13 +232,85 @@ describe('tf-apply end to end', () => {
   it('refuses without an approval from someone other than the author', async () => {
     const planned = await planPullRequest({ headSha: 'c0ffee00000000000000000000000000000000d4' });
     const { pr } = planned;
-    world.github.seedReview(REPOSITORY, pr.number, { user: 'octocat', state: 'APPROVED' }); // the author
-    world.github.seedReview(REPOSITORY, pr.number, { user: 'hubot', state: 'APPROVED', commitId: 'a'.repeat(40) });
+    await approveAfterPlan(pr.number, 'octocat'); // the author
     const apply = await applyMerged(planned, { inputs: { 'require-pr-approval': 'true' } });
     await assertRefused(apply, 'approval-missing', /has no approving review of commit `c0ffee0`/);
     const comment = planComment(pr.number);
     assert.equal(comment?.marker?.status, 'apply-failed');
     assert.match(comment?.body ?? '', /> \[!CAUTION\]\n> Apply refused in \[run\]\(.*\) \(`approval-missing`\)/);
+  });
+
+  it('refuses an approval of another commit than the plan’s (approval-stale)', async () => {
+    const planned = await planPullRequest({ headSha: 'c0ffee00000000000000000000000000000000d5' });
+    const { pr } = planned;
+    world.github.seedReview(REPOSITORY, pr.number, { user: 'hubot', state: 'APPROVED', commitId: 'a'.repeat(40) });
+    const apply = await applyMerged(planned, { inputs: { 'require-pr-approval': 'true' } });
+    await assertRefused(
+      apply,
+      'approval-stale',
+      new RegExp(
+        `Pull request #${pr.number} has no approval of plan \`[0-9a-f]{12}…\` for commit \`c0ffee0\` given after it was posted at \\S+ \\(hubot at \\S+ on commit \`aaaaaaa\`\\); approve again after reviewing it`,
+      ),
+    );
+  });
+
+  it('counts only approvals given after the comment of the plan applied: a re-plan with another digest needs a new approval', async () => {
+    const first = await planPullRequest({ headSha: 'c0ffee00000000000000000000000000000000d6' });
+    const { pr } = first;
+    await approveAfterPlan(pr.number, 'hubot');
+    // The plan job runs again on the same commit, and the infrastructure moved on meanwhile: another plan.
+    const second = await planPullRequest({
+      headSha: 'c0ffee00000000000000000000000000000000d6',
+      again: first,
+      scenario: 'basic_list_update',
+    });
+    const digest = second.plan.main.outputs['plan-digest']!;
+    expect(digest).not.toBe(first.plan.main.outputs['plan-digest']);
+    const current = planComment(pr.number)!;
+    expect(current.marker?.digest).toBe(digest);
+
+    // After the merge, the push applies the pull request's newest plan, which hubot never approved.
+    const merged = world.github.mergePullRequest(REPOSITORY, pr.number, { user: 'octocat' });
+    const onPush = (env: Record<string, string> = {}) =>
+      step('tf-apply', {
+        workspace: first.workspace,
+        job: world.artifacts.newJob(),
+        event: pushEvent(merged.merge_commit_sha!),
+        inputs: { 'require-pr-approval': 'true' },
+        scenario: 'basic_list_update',
+        env,
+      });
+    const stale = await onPush();
+    await assertRefused(
+      stale,
+      'approval-stale',
+      new RegExp(
+        `Pull request #${pr.number} was approved before plan \`${digest.slice(0, 12)}…\` was posted at ${current.createdAt} \\(hubot at \\S+\\); approve again after reviewing it, then run again\\.`,
+      ),
+    );
+    expect(planComment(pr.number)?.marker?.status).toBe('apply-failed');
+
+    // hubot reviews the new plan and approves again: the reviewed bundle of the pull request's newest plan run is applied.
+    await approveAfterPlan(pr.number, 'hubot');
+    const serverUrl = 'https://octo-corp.ghe.com'; // GitHub Enterprise Cloud with data residency: the link follows GITHUB_SERVER_URL
+    const applied = await onPush({ GITHUB_SERVER_URL: serverUrl, GITHUB_RUN_ID: '90210' });
+    expect(applied.main.exitCode, applied.main.log).toBe(0);
+    expect(applied.main.outputs['plan-digest']).toBe(digest);
+    expect(applied.main.summary).toContain(
+      `Plan from artifact \`${second.plan.main.outputs['artifact-name']}\` of run ${second.runId}`,
+    );
+    expect(applied.main.summary).toMatch(
+      new RegExp(`the head of #${pr.number}, merged as \`${merged.merge_commit_sha!.slice(0, 7)}\``),
+    );
+    expect(applied.main.summary).toMatch(/Approved \| #\d+ approved by hubot after the plan comment was posted/);
+    const comment = planComment(pr.number)!;
+    expect(comment.marker?.status).toBe('applied');
+    expect(comment.marker?.digest).toBe(digest);
+    expect(comment.body).toContain(
+      `> [!TIP]\n> Applied in [run](${serverUrl}/${REPOSITORY}/actions/runs/90210) from commit \`${merged.merge_commit_sha!.slice(0, 7)}\`.`,
+    );
+    // The earlier plan's comment stays outdated: only the plan applied is marked applied.
+    expect(planComments(pr.number).map((c) => c.marker?.status)).toEqual(['outdated', 'applied']);
   });
 
   it('refuses a plan made for another commit, as GitHub knows the run that made it (plan-stale)', async () => {

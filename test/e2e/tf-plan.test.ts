@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downloadPlanBundle } from '@iac-actions/shared/github/plan-artifact.ts';
 import { readPlanBundle } from '@iac-actions/shared/terraform/plan-bundle.ts';
 import { readPlanMarker } from '@iac-actions/shared/terraform/plan-marker.ts';
@@ -154,6 +154,46 @@ describe('tf-plan end to end', () => {
       ],
     );
     assert.ok((world.github.comment(REPOSITORY, comments[0]!.id) as unknown as { minimized?: unknown }).minimized);
+  });
+
+  it('posts a new comment when planning the same commit again gives another plan, and marks the earlier outdated', async () => {
+    const workspace = await world.checkout('infra/prod', 'basic_list_update');
+    const pr = world.pullRequest({ headSha: 'dddd000000000000000000000000000000000003' });
+    const run = async (scenario: string) => {
+      const planned = await world.run('tf-plan', {
+        workspace,
+        event: pr.event,
+        inputs: { 'working-directory': 'infra/prod', version: VERSION },
+        double: { scenario },
+      });
+      await planned.cleanup();
+      expect(planned.main.exitCode, planned.main.log).toBe(0);
+      return planned;
+    };
+    const first = await run('basic_list_update');
+    const firstComment = planComments(pr.number)[0]!;
+    // The state moved on (another apply, a change outside): the same commit now plans differently.
+    const second = await run('replace_within_object');
+    expect(second.main.outputs['plan-digest']).not.toBe(first.main.outputs['plan-digest']);
+    const comments = planComments(pr.number);
+    expect(comments.map((c) => [c.id, c.marker?.digest, c.marker?.status])).toEqual([
+      [firstComment.id, first.main.outputs['plan-digest'], 'outdated'],
+      [expect.any(Number), second.main.outputs['plan-digest'], 'planned'],
+    ]);
+    expect(comments[1]!.id).not.toBe(firstComment.id);
+    expect(second.main.outputs['comment-url']).toBe(comments[1]!.html_url);
+    expect(comments[0]!.body).toMatch(
+      /> \[!NOTE\]\n> Outdated: planning commit `dddd000` again gave another plan \(`[0-9a-f]{12}`\), in a new comment\. Approvals given before it do not count for it\./,
+    );
+    expect(
+      (world.github.comment(REPOSITORY, firstComment.id) as unknown as { minimized?: unknown }).minimized,
+    ).toBeTruthy();
+
+    // The same plan once more: the current comment is updated in place, nothing new is posted.
+    const third = await run('replace_within_object');
+    expect(third.main.outputs['plan-digest']).toBe(second.main.outputs['plan-digest']);
+    expect(planComments(pr.number).map((c) => c.id)).toEqual(comments.map((c) => c.id));
+    expect(world.github.comment(REPOSITORY, comments[1]!.id)?.created_at).toBe(comments[1]!.created_at);
   });
 
   it('comments only as the comment input says, and keeps the bundle local without an artifact', async () => {

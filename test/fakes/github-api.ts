@@ -27,6 +27,7 @@ import type {
 } from './github-api/schemas.ts';
 import { startApiServer, type LoggedRequest } from './github-api/server.ts';
 import { FakeState } from './github-api/state.ts';
+import type { TokenPermissions } from './github-api/token-permissions.ts';
 import { GITHUB_ACTIONS_BOT, type FakeUser } from './github-api/users.ts';
 import { seedArtifact, seedWorkflowRun, type ArtifactSeed, type WorkflowRunSeed } from './github-api/workflow-runs.ts';
 
@@ -45,6 +46,7 @@ export type {
   ReviewSeed,
   WorkflowRunSeed,
   ArtifactSeed,
+  TokenPermissions,
 };
 export { GITHUB_ACTIONS_BOT };
 
@@ -67,7 +69,18 @@ export interface GitHubApiFake {
   close(): Promise<void>;
 
   addRepository(fullName: string, settings?: RepositorySettings): Repository;
-  addToken(token: string, user: FakeUser | string): FakeUser;
+  /**
+   * Accepts `token` for `user`. With `permissions` it is an installation
+   * token (a job's GITHUB_TOKEN, an app's token): each route needs its scope
+   * (`{ issues: 'write', metadata: 'read' }`), else 403 "Resource not
+   * accessible by integration", and `GET /user` is refused. Without, it may
+   * do everything.
+   */
+  addToken(token: string, user: FakeUser | string, options?: { permissions?: TokenPermissions }): FakeUser;
+  /** The token stops working (401 Bad credentials), as a GITHUB_TOKEN when its job ends. */
+  revokeToken(token: string): void;
+  /** The permissions a token was given; undefined for an unrestricted one. */
+  tokenPermissions(token: string): TokenPermissions | undefined;
 
   // Seeds. `user` is a login, registered on first mention; default octocat.
   seedIssue(repo: string, input: IssueInput & { user?: string }): Issue;
@@ -75,7 +88,10 @@ export interface GitHubApiFake {
   seedLabel(repo: string, input: { name: string; color?: string; description?: string }): Label;
   seedPullRequest(repo: string, seed: PullRequestSeed): PullRequest;
   seedReview(repo: string, pullNumber: number, seed: ReviewSeed): PullRequestReview;
-  mergePullRequest(repo: string, pullNumber: number, options?: { user?: string }): PullRequest;
+  /** A push to the pull request's branch (`synchronize`): its head is now `headSha`. */
+  pushToPullRequest(repo: string, pullNumber: number, headSha: string): PullRequest;
+  /** Merges it; `mergeCommitSha` names the merge commit (a real one of a test repository), else a made-up SHA. */
+  mergePullRequest(repo: string, pullNumber: number, options?: { user?: string; mergeCommitSha?: string }): PullRequest;
   seedWorkflowRun(repo: string, seed?: WorkflowRunSeed): WorkflowRun;
   seedArtifact(repo: string, seed: ArtifactSeed): Artifact;
 
@@ -92,6 +108,8 @@ export interface GitHubApiFake {
 
   /** Every request received, in order of arrival. */
   readonly requests: readonly LoggedRequest[];
+  /** The requests made with `token`. */
+  requestsWith(token: string): LoggedRequest[];
   /** The requests matching a `METHOD /path` route (see `injectFault`). */
   requestsTo(route: string): LoggedRequest[];
   clearRequests(): void;
@@ -125,7 +143,9 @@ export async function startGitHubApiFake(options: GitHubApiFakeOptions = {}): Pr
     url: server.url,
     close: () => server.close(),
     addRepository: (fullName, settings) => state.addRepository(fullName, settings).repository,
-    addToken: (token, user) => state.addToken(token, user),
+    addToken: (token, user, { permissions } = {}) => state.addToken(token, user, permissions),
+    revokeToken: (token) => state.revokeToken(token),
+    tokenPermissions: (token) => state.tokenPermissions.get(token),
 
     seedIssue: (name, { user, ...input }) => createIssue(state, repo(name), author(user), input),
     seedComment: (name, number, body, { user } = {}) => {
@@ -141,9 +161,17 @@ export async function startGitHubApiFake(options: GitHubApiFakeOptions = {}): Pr
       const target = repo(name);
       return addReview(state, target, requirePull(target, number), seed);
     },
-    mergePullRequest: (name, number, { user } = {}) => {
+    pushToPullRequest: (name, number, headSha) => {
       const target = repo(name);
       const pull = requirePull(target, number);
+      pull.head.sha = headSha;
+      pull.commits.push(headSha);
+      return renderPull(state, target, pull);
+    },
+    mergePullRequest: (name, number, { user, mergeCommitSha } = {}) => {
+      const target = repo(name);
+      const pull = requirePull(target, number);
+      if (mergeCommitSha) pull.mergeCommitSha = mergeCommitSha;
       mergePullRequest(state, target, pull, author(user));
       return renderPull(state, target, pull);
     },
@@ -164,6 +192,7 @@ export async function startGitHubApiFake(options: GitHubApiFakeOptions = {}): Pr
     artifacts: (name) => [...repo(name).artifacts.values()].map((artifact) => artifact.data),
 
     requests: log,
+    requestsWith: (token) => log.filter((entry) => entry.token === token),
     requestsTo: (route) => {
       const matches = routeMatcher(route);
       return log.filter((entry) => matches(entry.method, entry.path));

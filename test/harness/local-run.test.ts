@@ -209,6 +209,8 @@ describe('npm run action', () => {
     const result = await runCommand(['--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Runs one action's committed bundle/);
-    expect(result.stdout).toContain('ansible-deploy, docker-publish, drift-detect, smoke-test, tf-apply, tf-plan');
+    expect(result.stdout).toContain(
+      'ansible-deploy, docker-publish, drift-detect, smoke-test, tf-apply, tf-outputs, tf-plan',
+    );
   });
 });

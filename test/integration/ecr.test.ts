@@ -7,7 +7,7 @@ import {
   createEcrClient,
   ecrLogin,
   ecrPublicLogin,
-  ecrTagExists,
+  ecrTagDigest,
   ensureEcrRepository,
 } from '@iac-actions/shared/docker/ecr.ts';
 import { FAKE_AWS_ACCOUNT_ID, FAKE_ECR_PASSWORD, startEcrApiFake, type EcrApiFake } from '../fakes/ecr-api.ts';
@@ -276,16 +276,16 @@ describe('ensureEcrRepository', () => {
   });
 });
 
-describe('ecrTagExists', () => {
-  it('is true for a tag the repository holds and false for one it does not', async (t) => {
+describe('ecrTagDigest', () => {
+  it('is the digest of a tag the repository holds, undefined for one it does not', async (t) => {
     const fake = await setup(t);
     fake.addImage('team/app', 'v1.2.0', DIGEST);
     fake.addImage('team/app', 'latest', DIGEST);
     const ecr = client(t);
 
-    assert.equal(await ecrTagExists(ecr, 'team/app', 'v1.2.0'), true);
-    assert.equal(await ecrTagExists(ecr, 'team/app', 'latest'), true);
-    assert.equal(await ecrTagExists(ecr, 'team/app', 'v1.3.0'), false);
+    assert.equal(await ecrTagDigest(ecr, 'team/app', 'v1.2.0'), DIGEST);
+    assert.equal(await ecrTagDigest(ecr, 'team/app', 'latest'), DIGEST);
+    assert.equal(await ecrTagDigest(ecr, 'team/app', 'v1.3.0'), undefined);
     assert.deepEqual(fake.requestsTo('DescribeImages')[0]?.body, {
       repositoryName: 'team/app',
       imageIds: [{ imageTag: 'v1.2.0' }],
@@ -293,18 +293,18 @@ describe('ecrTagExists', () => {
     assert.equal(fake.requestsTo('DescribeImages')[2]?.errorType, 'ImageNotFoundException');
   });
 
-  it('is false when the repository does not exist yet', async (t) => {
+  it('is undefined when the repository does not exist yet', async (t) => {
     await setup(t);
 
-    assert.equal(await ecrTagExists(client(t), 'team/new', 'v1'), false);
+    assert.equal(await ecrTagDigest(client(t), 'team/new', 'v1'), undefined);
   });
 
   it('asks the registry of another account when given its id', async (t) => {
     const fake = await setup(t);
     fake.addImage('team/app', 'v1', DIGEST);
 
-    assert.equal(await ecrTagExists(client(t), 'team/app', 'v1', '210987654321'), false);
-    assert.equal(await ecrTagExists(client(t), 'team/app', 'v1', FAKE_AWS_ACCOUNT_ID), true);
+    assert.equal(await ecrTagDigest(client(t), 'team/app', 'v1', '210987654321'), undefined);
+    assert.equal(await ecrTagDigest(client(t), 'team/app', 'v1', FAKE_AWS_ACCOUNT_ID), DIGEST);
     assert.equal((fake.requestsTo('DescribeImages')[0]?.body as { registryId?: string }).registryId, '210987654321');
   });
 
@@ -313,7 +313,7 @@ describe('ecrTagExists', () => {
     fake.injectFault('DescribeImages', { kind: 'access-denied' });
 
     await assert.rejects(
-      ecrTagExists(client(t), 'team/app', 'v1'),
+      ecrTagDigest(client(t), 'team/app', 'v1'),
       actionError('aws-access-denied', /^AWS denied ecr:DescribeImages: /),
     );
   });

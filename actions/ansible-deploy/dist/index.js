@@ -29052,7 +29052,7 @@ var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
 // EXTERNAL MODULE: ../../packages/shared/src/action/action-error.ts
 var action_error = __nccwpck_require__(2935);
 // EXTERNAL MODULE: ../../node_modules/@actions/core/lib/core.js + 20 modules
-var lib_core = __nccwpck_require__(5926);
+var core = __nccwpck_require__(5926);
 // EXTERNAL MODULE: ../../node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(3483);
 ;// CONCATENATED MODULE: ../../packages/shared/src/util/duration.ts
@@ -29112,7 +29112,7 @@ var action_mask = __nccwpck_require__(3186);
 // text of `INPUT_<NAME>` as the runner sets it; an empty input is unset.
 /** The raw value of an input, trimmed; '' when unset. */
 function readInput(name) {
-    return lib_core/* getInput */.V4(name);
+    return core/* getInput */.V4(name);
 }
 function readString(name, fallback = '') {
     return readInput(name) || fallback;
@@ -29125,8 +29125,8 @@ function readRequired(name) {
 }
 /** A secret input: registered with the runner's mask before it is returned. */
 function readSecret(name) {
-    const value = core.getInput(name, { trimWhitespace: false });
-    maskSecret(value);
+    const value = core/* getInput */.V4(name, { trimWhitespace: false });
+    (0,action_mask/* maskSecret */.$l)(value);
     return value.trim() ? value : '';
 }
 function readBoolean(name, fallback) {
@@ -29650,6 +29650,7 @@ function problem(text) {
 
 
 
+
 /**
  * Reads and checks every ansible-deploy input; secrets are masked before
  * anything else. Any mistake is one invalid-input error, before Ansible runs.
@@ -29684,6 +29685,7 @@ function readDeployInputs() {
         throw (0,action_error/* invalidInput */.a)('inventory', 'is required: give an inventory path or content, or inventory-from-terraform.');
     }
     const extraVarsText = readInput('extra-vars');
+    const secretVars = readSecretVars();
     const knownHosts = readInput('known-hosts');
     const hostKeyText = readInput('host-key-checking');
     const hostKeyChecking = parseBoolean('host-key-checking', hostKeyText, true);
@@ -29710,7 +29712,10 @@ function readDeployInputs() {
         ...(forks !== undefined ? { forks } : {}),
         requirements: optionalPath('requirements'),
         ansibleConfig: optionalPath('ansible-config'),
-        ...(extraVarsText ? { extraVars: parseMapInput('extra-vars', extraVarsText) } : {}),
+        ...(extraVarsText || secretVars
+            ? // Secret variables win over the extra ones of the same name.
+                { extraVars: { ...(extraVarsText ? parseMapInput('extra-vars', extraVarsText) : {}), ...secretVars } }
+            : {}),
         privateKey,
         vaultPassword,
         knownHosts: knownHosts.trim() ? `${knownHosts.trim()}\n` : '',
@@ -29778,6 +29783,23 @@ function userName(value) {
         throw (0,action_error/* invalidInput */.a)('user', 'has a space or a line break: give the SSH user name alone.');
     }
     return value;
+}
+/**
+ * `secret-vars`: a YAML/JSON mapping of secret variables (an app's `.env`
+ * content, a database password). The input is registered as a secret as a
+ * whole (each line of it), the parser's messages never quote it, and every
+ * value is registered once parsed; they reach Ansible with the extra
+ * variables, through the same 0600 file.
+ */
+function readSecretVars() {
+    const text = readSecret('secret-vars');
+    if (!text)
+        return undefined;
+    const vars = parseMapInput('secret-vars', text);
+    for (const value of (0,values/* stringLeaves */.I)(vars))
+        if (value.length >= action_mask/* MIN_SECRET_LENGTH */.vb)
+            (0,action_mask/* maskSecret */.$l)(value);
+    return vars;
 }
 
 
@@ -30156,9 +30178,9 @@ function childEnv(env) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   I: () => (/* binding */ stringLeaves),
 /* harmony export */   u: () => (/* binding */ isRecord)
 /* harmony export */ });
-/* unused harmony export stringLeaves */
 // Small questions about parsed JSON and YAML values.
 function isRecord(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -61166,6 +61166,7 @@ async function main() {
             workDir,
             mask: _iac_actions_shared_action_mask_ts__WEBPACK_IMPORTED_MODULE_3__/* .maskSecret */ .$l,
             log: (line) => _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .info */ .pq(line),
+            warn: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .warning */ .$e(message),
             group: (title, fn) => _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .group */ .Os(title, fn),
         });
         const report = { version, labels: settings.labels, result };
@@ -61846,18 +61847,50 @@ function createDockerCli(options) {
             return digest;
         },
         /**
-         * Whether the registry has `reference`. `--insecure` for loopback hosts
-         * only, as the engine itself allows plain HTTP for them and nothing else.
+         * The digest the registry holds `reference` at (the one `docker push`
+         * printed), or undefined when it has no such tag. `--insecure` for
+         * loopback hosts only, as the engine itself allows plain HTTP for them and
+         * nothing else. A multi-platform image (a manifest list or OCI index) is
+         * described platform by platform, without the index's own digest: that
+         * one is read with buildx's imagetools.
          */
-        async exists(reference, loopback) {
-            const result = await docker(['manifest', 'inspect', ...(loopback ? ['--insecure'] : []), reference]);
-            if (result.exitCode === 0)
-                return true;
-            if (/no such manifest|manifest unknown|not found/i.test(result.stderr))
-                return false;
-            throw new action_error/* ActionError */.l(`Could not tell whether ${reference} exists: ${lastLines(result.stderr)}`, 'registry-lookup-failed');
+        async manifestDigest(reference, options) {
+            const insecure = options.loopback ? ['--insecure'] : [];
+            const result = await docker(['manifest', 'inspect', '--verbose', ...insecure, reference]);
+            if (result.exitCode !== 0) {
+                if (/no such manifest|manifest unknown|not found/i.test(result.stderr))
+                    return undefined;
+                throw lookupFailure(reference, lastLines(result.stderr));
+            }
+            const inspected = parseJson(result.stdout);
+            if (!Array.isArray(inspected))
+                return checkedDigest(reference, inspected?.Descriptor?.digest);
+            if (!options.buildx) {
+                throw lookupFailure(reference, 'it is a multi-platform image (a manifest list), whose digest is read with `docker buildx imagetools`, and this runner has no buildx. Set up buildx (docker/setup-buildx-action), or use if-tag-exists: fail');
+            }
+            const index = await docker(['buildx', 'imagetools', 'inspect', '--format', '{{json .Manifest}}', reference]);
+            if (index.exitCode !== 0)
+                throw lookupFailure(reference, lastLines(index.stderr));
+            return checkedDigest(reference, parseJson(index.stdout)?.digest);
         },
     };
+}
+function lookupFailure(reference, why) {
+    return new action_error/* ActionError */.l(`Could not read the digest of ${reference}: ${why}.`, 'registry-lookup-failed');
+}
+function checkedDigest(reference, digest) {
+    if (typeof digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(digest)) {
+        throw lookupFailure(reference, 'the registry answered without a sha256 digest');
+    }
+    return digest;
+}
+function parseJson(text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
 }
 function lastLines(text, count = 3) {
     return text.trim().split('\n').slice(-count).join('\n') || '(no output)';
@@ -61962,7 +61995,7 @@ function awsEcrRegistry() {
             create: options.createRepository,
             registryId: plan.accountId,
         }),
-        tagExists: async (plan, repository, tag) => (await loadEcr()).ecrTagExists(await client(plan), repository, tag, plan.accountId),
+        tagDigest: async (plan, repository, tag) => (await loadEcr()).ecrTagDigest(await client(plan), repository, tag, plan.accountId),
         destroy: () => clients.forEach((c) => c.destroy()),
     };
 }
@@ -61978,7 +62011,7 @@ __nccwpck_require__.r(__webpack_exports__);
 /* harmony export */   createEcrClient: () => (/* binding */ createEcrClient),
 /* harmony export */   ecrLogin: () => (/* binding */ ecrLogin),
 /* harmony export */   ecrPublicLogin: () => (/* binding */ ecrPublicLogin),
-/* harmony export */   ecrTagExists: () => (/* binding */ ecrTagExists),
+/* harmony export */   ecrTagDigest: () => (/* binding */ ecrTagDigest),
 /* harmony export */   ensureEcrRepository: () => (/* binding */ ensureEcrRepository)
 /* harmony export */ });
 /* harmony import */ var _aws_sdk_client_ecr__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(149);
@@ -62061,14 +62094,15 @@ async function ensureEcrRepository(client, repositoryName, options) {
  * Whether the repository holds an image with this tag (ecr:DescribeImages).
  * A repository that does not exist holds none.
  */
-async function ecrTagExists(client, repositoryName, tag, registryId) {
+/** The digest of the image `tag` names in the repository; undefined when there is no such tag (or repository). */
+async function ecrTagDigest(client, repositoryName, tag, registryId) {
     try {
         const response = await call('ecr:DescribeImages', () => client.send(new _aws_sdk_client_ecr__WEBPACK_IMPORTED_MODULE_1__/* .DescribeImagesCommand */ .ji5({ registryId, repositoryName, imageIds: [{ imageTag: tag }] })));
-        return (response.imageDetails ?? []).some((image) => image.imageTags?.includes(tag));
+        return (response.imageDetails ?? []).find((image) => image.imageTags?.includes(tag))?.imageDigest;
     }
     catch (error) {
         if (hasName(error, 'ImageNotFoundException') || hasName(error, 'RepositoryNotFoundException'))
-            return false;
+            return undefined;
         throw error;
     }
 }
@@ -63570,9 +63604,15 @@ const STATUS = {
     built: '🔨 built, not pushed',
 };
 function publishOutputs({ version, labels, result }) {
-    const imageRefs = [
-        ...new Map(result.references.filter((r) => r.status === 'pushed').map((r) => [r.image, `${r.image}@${r.digest}`])).values(),
-    ];
+    // Each image by the digest pushed, or (every tag already there, if-tag-exists: skip) the one its first tag holds.
+    const byImage = new Map();
+    for (const status of ['pushed', 'skipped']) {
+        for (const r of result.references) {
+            if (r.status === status && r.digest && !byImage.has(r.image))
+                byImage.set(r.image, `${r.image}@${r.digest}`);
+        }
+    }
+    const imageRefs = [...byImage.values()];
     return {
         digest: result.digest,
         'image-id': result.imageId,
@@ -64072,22 +64112,27 @@ async function publish(settings, deps) {
         }
         const createdRepositories = settings.build.push ? await ensureRepositories(settings, deps, ecrPlans) : [];
         const existing = settings.build.push && settings.ifTagExists !== 'overwrite'
-            ? await findExisting(references, deps, ecrPlans)
-            : new Set();
+            ? await findExisting(references, deps, ecrPlans, builder === 'buildx')
+            : new Map();
         if (existing.size && settings.ifTagExists === 'fail') {
-            throw new action_error/* ActionError */.l(`${[...existing].join(', ')} already exist${existing.size === 1 ? 's' : ''}; nothing was built or pushed (if-tag-exists: fail). Use a new tag, or if-tag-exists: skip or overwrite.`, 'tag-exists');
+            throw new action_error/* ActionError */.l(`${[...existing.keys()].join(', ')} already exist${existing.size === 1 ? 's' : ''}; nothing was built or pushed (if-tag-exists: fail). Use a new tag, or if-tag-exists: skip or overwrite.`, 'tag-exists');
         }
         const toPush = references.filter((r) => !existing.has(r.reference));
         const result = {
             builder,
             imageId: '',
             digest: '',
-            references: references.filter((r) => existing.has(r.reference)).map((r) => outcome(r, 'skipped')),
+            references: references
+                .filter((r) => existing.has(r.reference))
+                .map((r) => outcome(r, 'skipped', existing.get(r.reference))),
             createdRepositories,
             buildMs: 0,
         };
         if (settings.build.push && !toPush.length) {
-            deps.log('Every reference already exists (if-tag-exists: skip): nothing to build or push.');
+            // A re-run against tags already pushed (immutable ones): the image is the one they hold.
+            result.digest = result.references[0]?.digest ?? '';
+            warnOfDifferentDigests(result.references, deps);
+            deps.log(`Every reference already exists (if-tag-exists: skip): nothing to build or push; the image is ${result.digest}.`);
             return result;
         }
         const buildOptions = { ...build, tags: (settings.build.push ? toPush : references).map((r) => r.reference) };
@@ -64163,19 +64208,29 @@ async function ensureRepositories(settings, deps, ecrPlans) {
     }
     return created;
 }
-async function findExisting(references, deps, ecrPlans) {
-    const existing = new Set();
+/** The references the registries already hold, each with the digest it holds. */
+async function findExisting(references, deps, ecrPlans, buildx) {
+    const existing = new Map();
     for (const { image, tag, reference } of references) {
         const plan = ecrPlans.get(image.registry);
-        const found = plan
-            ? await deps.ecr.tagExists(plan, image.repository, tag)
-            : await deps.cli.exists(reference, isLoopback(image.registry));
-        if (found) {
-            existing.add(reference);
-            deps.log(`${reference} already exists.`);
+        const digest = plan
+            ? await deps.ecr.tagDigest(plan, image.repository, tag)
+            : await deps.cli.manifestDigest(reference, { loopback: isLoopback(image.registry), buildx });
+        if (digest) {
+            existing.set(reference, digest);
+            deps.log(`${reference} already exists (${digest}).`);
         }
     }
     return existing;
+}
+/** Tags of one image that hold different images: the digest output is the first one's, as the log says. */
+function warnOfDifferentDigests(references, deps) {
+    for (const image of new Set(references.map((r) => r.image))) {
+        const ofImage = references.filter((r) => r.image === image);
+        if (new Set(ofImage.map((r) => r.digest)).size > 1) {
+            (deps.warn ?? deps.log)(`The existing tags of ${image} hold different images (${ofImage.map((r) => `${r.tag}: ${r.digest}`).join(', ')}); the digest output is ${ofImage[0].tag}'s.`);
+        }
+    }
 }
 function withPushRetries(settings, deps, what, attempt) {
     return retry(attempt, {

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
       workDir,
       mask: maskSecret,
       log: (line) => core.info(line),
+      warn: (message) => core.warning(message),
       group: (title, fn) => core.group(title, fn),
     });
     const report = { version, labels: settings.labels, result };

@@ -1,5 +1,6 @@
 import { bodyOf, ok, route, type RequestContext, type Route, type RouteResponse } from './router.ts';
 import type { FakeState, StoredComment } from './state.ts';
+import { writeOf } from './token-permissions.ts';
 
 // GraphQL, as far as the suite uses it: the `minimizeComment` mutation that
 // hides an outdated comment. Anything else gets a GraphQL error, as GitHub
@@ -53,14 +54,20 @@ function minimizeComment(context: RequestContext, input: Record<string, unknown>
 }
 
 export const graphqlRoutes: Route[] = [
-  route('POST', '/graphql', (context) => {
-    const body = bodyOf(context);
-    const query = typeof body.query === 'string' ? body.query : '';
-    const variables = (body.variables ?? {}) as Record<string, unknown>;
-    const input = minimizeInput(query, variables);
-    if (input) return minimizeComment(context, input);
-    return graphqlErrors({
-      message: `The GitHub API fake does not implement this query: ${query.trim().slice(0, 200)}`,
-    });
-  }),
+  route(
+    'POST',
+    '/graphql',
+    (context) => {
+      const body = bodyOf(context);
+      const query = typeof body.query === 'string' ? body.query : '';
+      const variables = (body.variables ?? {}) as Record<string, unknown>;
+      const input = minimizeInput(query, variables);
+      if (input) return minimizeComment(context, input);
+      return graphqlErrors({
+        message: `The GitHub API fake does not implement this query: ${query.trim().slice(0, 200)}`,
+      });
+      // Minimizing a comment on an issue or pull request: write on either.
+    },
+    { needs: writeOf('issues', 'pull-requests') },
+  ),
 ];

@@ -1,5 +1,6 @@
 import { apiError, notFound, validationFailed } from './api-error.ts';
 import type { FakeState, RepoState } from './state.ts';
+import type { PermissionNeed } from './token-permissions.ts';
 import type { FakeUser } from './users.ts';
 
 export interface RequestContext {
@@ -23,10 +24,16 @@ export interface RouteResponse {
 
 export interface Route {
   method: string;
+  /** As GitHub's docs write it: `/repos/{owner}/{repo}/issues`. */
+  path: string;
   pattern: RegExp;
   keys: string[];
   /** Served without a token, like a signed storage URL. */
   public: boolean;
+  /** The scopes a token with permissions needs, any one of them (none: every token may). */
+  needs?: readonly PermissionNeed[];
+  /** `forbidden`: installation tokens (tokens with permissions) are refused, as GitHub refuses them `GET /user`. */
+  installations?: 'forbidden';
   handle: (context: RequestContext) => RouteResponse;
 }
 
@@ -35,14 +42,23 @@ export function route(
   method: string,
   path: string,
   handle: Route['handle'],
-  options: { public?: boolean } = {},
+  options: { public?: boolean; needs?: readonly PermissionNeed[]; installations?: 'forbidden' } = {},
 ): Route {
   const keys: string[] = [];
   const source = path.replace(/\{(\w+)\}/g, (_, key: string) => {
     keys.push(key);
     return '([^/]+)';
   });
-  return { method, pattern: new RegExp(`^${source}/?$`), keys, public: options.public ?? false, handle };
+  return {
+    method,
+    path,
+    pattern: new RegExp(`^${source}/?$`),
+    keys,
+    public: options.public ?? false,
+    ...(options.needs ? { needs: options.needs } : {}),
+    ...(options.installations ? { installations: options.installations } : {}),
+    handle,
+  };
 }
 
 export function findRoute(routes: Route[], method: string, path: string) {

@@ -2,6 +2,7 @@ import { apiError, notFound } from './api-error.ts';
 import { paginate } from './pagination.ts';
 import { intParam, ok, repoOf, route, type RequestContext, type Route, type RouteResponse } from './router.ts';
 import type { Artifact, WorkflowRun } from './schemas.ts';
+import { readOf } from './token-permissions.ts';
 import { requireArtifact, requireRun, runMatches } from './workflow-runs.ts';
 
 const REPO = '/repos/{owner}/{repo}';
@@ -20,6 +21,9 @@ function listedArtifacts(context: RequestContext, artifacts: Artifact[]): RouteR
   const page = paginate(context, matching);
   return { status: 200, body: { total_count: matching.length, artifacts: page.items }, headers: page.headers };
 }
+
+// Workflow runs and artifacts: `actions: read`; the blob download is a signed URL, served to anyone.
+const ACTIONS = { needs: readOf('actions') };
 
 export const actionsRoutes: Route[] = [
   route('GET', `${REPO}/actions/runs`, (context) => listedRuns(context, [...repoOf(context).runs.values()])),
@@ -70,4 +74,4 @@ export const actionsRoutes: Route[] = [
     },
     { public: true },
   ),
-];
+].map((r) => (r.public ? r : { ...r, ...ACTIONS }));

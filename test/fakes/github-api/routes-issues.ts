@@ -31,6 +31,7 @@ import {
   type RouteResponse,
 } from './router.ts';
 import type { Issue } from './schemas.ts';
+import { readOf, writeOf, type PermissionNeed } from './token-permissions.ts';
 
 const REPO = '/repos/{owner}/{repo}';
 const STATE_REASONS = ['completed', 'not_planned', 'reopened', 'duplicate'] as const;
@@ -78,7 +79,7 @@ function listIssues(context: RequestContext): RouteResponse {
   return listed(context, issues);
 }
 
-export const issueRoutes: Route[] = [
+export const issueRoutes: Route[] = withPermissions([
   route('GET', `${REPO}/issues`, listIssues),
   route('POST', `${REPO}/issues`, (context) => {
     const body = bodyOf(context);
@@ -160,7 +161,20 @@ export const issueRoutes: Route[] = [
     const issue = requireIssue(repo, intParam(context, 'issue_number'));
     return ok(removeLabel(context.state, repo, issue, context.params.name!));
   }),
-];
+]);
+
+// Issues, their comments and labels: the `issues` scope, or `pull-requests`
+// for a pull request's (the API does not tell them apart by path); opening
+// an issue needs `issues: write`.
+function withPermissions(routes: Route[]): Route[] {
+  return routes.map((r) => ({ ...r, needs: needsOf(r) }));
+}
+
+function needsOf(r: Route): PermissionNeed[] {
+  if (r.method === 'GET') return readOf('issues', 'pull-requests');
+  if (r.method === 'POST' && r.path === `${REPO}/issues`) return writeOf('issues');
+  return writeOf('issues', 'pull-requests');
+}
 
 // The body is `{ "labels": [...] }`, or, as GitHub also accepts, the bare array.
 function requestedLabels(context: RequestContext): string[] {

@@ -5,7 +5,10 @@ import { publicUser } from './users.ts';
 export const RATE_LIMIT = 5000;
 
 export const metaRoutes: Route[] = [
-  route('GET', '/user', (context) => ok(publicUser(context.state.baseUrl, context.user, '2018-07-30T09:30:16Z'))),
+  // An installation token (a GITHUB_TOKEN) may not read /user: 403, as on GitHub.
+  route('GET', '/user', (context) => ok(publicUser(context.state.baseUrl, context.user, '2018-07-30T09:30:16Z')), {
+    installations: 'forbidden',
+  }),
   route('GET', '/rate_limit', (context) => {
     const used = context.state.tokenUsage.get(context.token) ?? 0;
     const core = {

@@ -1,8 +1,10 @@
 import { paginate } from './pagination.ts';
 import { pullsForCommit, renderPull, renderPullSimple, requirePull } from './pulls.ts';
 import { intParam, ok, repoOf, route, type RequestContext, type Route, type RouteResponse } from './router.ts';
+import { readOf } from './token-permissions.ts';
 
 const REPO = '/repos/{owner}/{repo}';
+const PULLS = { needs: readOf('pull-requests') };
 
 function listed(context: RequestContext, all: readonly unknown[]): RouteResponse {
   const page = paginate(context, all);
@@ -26,22 +28,43 @@ function listPulls(context: RequestContext): RouteResponse {
 }
 
 export const pullRoutes: Route[] = [
-  route('GET', `${REPO}/pulls`, listPulls),
-  route('GET', `${REPO}/pulls/{pull_number}`, (context) => {
-    const repo = repoOf(context);
-    return ok(renderPull(context.state, repo, requirePull(repo, intParam(context, 'pull_number'))));
-  }),
-  route('GET', `${REPO}/pulls/{pull_number}/reviews`, (context) => {
-    return listed(context, requirePull(repoOf(context), intParam(context, 'pull_number')).reviews);
-  }),
-  route('GET', `${REPO}/pulls/{pull_number}/files`, (context) => {
-    return listed(context, requirePull(repoOf(context), intParam(context, 'pull_number')).files);
-  }),
-  route('GET', `${REPO}/commits/{commit_sha}/pulls`, (context) => {
-    const repo = repoOf(context);
-    const pulls = pullsForCommit(repo, context.params.commit_sha!).map((pull) =>
-      renderPullSimple(context.state, repo, pull),
-    );
-    return listed(context, pulls);
-  }),
+  route('GET', `${REPO}/pulls`, listPulls, { needs: readOf('pull-requests') }),
+  route(
+    'GET',
+    `${REPO}/pulls/{pull_number}`,
+    (context) => {
+      const repo = repoOf(context);
+      return ok(renderPull(context.state, repo, requirePull(repo, intParam(context, 'pull_number'))));
+    },
+    PULLS,
+  ),
+  route(
+    'GET',
+    `${REPO}/pulls/{pull_number}/reviews`,
+    (context) => {
+      return listed(context, requirePull(repoOf(context), intParam(context, 'pull_number')).reviews);
+    },
+    PULLS,
+  ),
+  route(
+    'GET',
+    `${REPO}/pulls/{pull_number}/files`,
+    (context) => {
+      return listed(context, requirePull(repoOf(context), intParam(context, 'pull_number')).files);
+    },
+    PULLS,
+  ),
+  route(
+    'GET',
+    `${REPO}/commits/{commit_sha}/pulls`,
+    (context) => {
+      const repo = repoOf(context);
+      const pulls = pullsForCommit(repo, context.params.commit_sha!).map((pull) =>
+        renderPullSimple(context.state, repo, pull),
+      );
+      return listed(context, pulls);
+      // A commits route: `contents: read`.
+    },
+    { needs: readOf('contents') },
+  ),
 ];

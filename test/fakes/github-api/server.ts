@@ -11,6 +11,7 @@ import { ApiError, apiError } from './api-error.ts';
 import type { Fault, FaultPlan } from './faults.ts';
 import { findRoute, type Route, type RouteResponse } from './router.ts';
 import { RATE_LIMIT } from './routes-meta.ts';
+import { checkAccess } from './token-permissions.ts';
 import type { FakeState } from './state.ts';
 import { GITHUB_ACTIONS_BOT } from './users.ts';
 import { ServerTimers } from '../fault-queue.ts';
@@ -28,6 +29,8 @@ export interface LoggedRequest {
   status?: number;
   /** The fault the request met. */
   fault?: Fault['kind'];
+  /** The token it was made with (`Authorization: token X` or `Bearer X`). */
+  token?: string;
 }
 
 const RATE_DOCS = 'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api';
@@ -79,6 +82,7 @@ export async function startApiServer(
     const found = findRoute(routes, entry.method, entry.path);
     const isPublic = found?.route.public ?? false;
     const token = isPublic ? '' : bearer(req.headers.authorization);
+    if (token) entry.token = token;
     const headers = () => (token ? rateHeaders(state, token) : {});
     try {
       if (token === undefined) throw apiError(401, 'Requires authentication');
@@ -86,6 +90,7 @@ export async function startApiServer(
       if (!user) throw apiError(401, 'Bad credentials');
       if (token && entry.path !== '/rate_limit') state.tokenUsage.set(token, (state.tokenUsage.get(token) ?? 0) + 1);
       if (!found) throw apiError(404, 'Not Found');
+      if (token) checkAccess(state.tokenPermissions.get(token), found.route);
       if (typeof entry.body === 'string') throw apiError(400, 'Problems parsing JSON');
       const { params } = found;
       const response = found.route.handle({

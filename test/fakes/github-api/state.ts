@@ -10,6 +10,7 @@ import type {
   Repository,
   WorkflowRun,
 } from './schemas.ts';
+import type { TokenPermissions } from './token-permissions.ts';
 import { GITHUB_ACTIONS_BOT, simpleUser, type FakeUser } from './users.ts';
 
 export interface StoredComment {
@@ -58,6 +59,8 @@ export class FakeState {
   readonly now: () => Date;
   readonly users = new Map<string, FakeUser>();
   readonly tokens = new Map<string, FakeUser>();
+  /** The permissions of installation tokens; a token absent here may do everything. */
+  readonly tokenPermissions = new Map<string, TokenPermissions>();
   /** Requests counted against each token's primary rate limit. */
   readonly tokenUsage = new Map<string, number>();
   readonly rateLimitReset: number;
@@ -89,11 +92,19 @@ export class FakeState {
     return user;
   }
 
-  addToken(token: string, user: FakeUser | string): FakeUser {
+  addToken(token: string, user: FakeUser | string, permissions?: TokenPermissions): FakeUser {
     const resolved = typeof user === 'string' ? this.user(user) : user;
     this.users.set(resolved.login, resolved);
     this.tokens.set(token, resolved);
+    if (permissions) this.tokenPermissions.set(token, { ...permissions });
+    else this.tokenPermissions.delete(token);
     return resolved;
+  }
+
+  /** The token stops working, as a job's GITHUB_TOKEN does when the job ends. */
+  revokeToken(token: string): void {
+    this.tokens.delete(token);
+    this.tokenPermissions.delete(token);
   }
 
   repo(fullName: string): RepoState | undefined {

@@ -9,11 +9,13 @@ import {
   readInteger,
   readList,
   readPath,
+  readSecret,
   readString,
   repositoryRoot,
   resolvePathInput,
 } from '../action/inputs.ts';
-import { maskSecret } from '../action/mask.ts';
+import { maskSecret, MIN_SECRET_LENGTH } from '../action/mask.ts';
+import { stringLeaves } from '../util/values.ts';
 import type { AnsibleDeploySettings } from './ansible-deploy.ts';
 import { checkInventoryContent, classifyInventory, inventoryFromTerraform } from './inventory.ts';
 import { normalizePrivateKey } from './private-key.ts';
@@ -64,6 +66,7 @@ export function readDeployInputs(): DeployInputs {
   }
 
   const extraVarsText = readInput('extra-vars');
+  const secretVars = readSecretVars();
   const knownHosts = readInput('known-hosts');
   const hostKeyText = readInput('host-key-checking');
   const hostKeyChecking = parseBoolean('host-key-checking', hostKeyText, true);
@@ -94,7 +97,10 @@ export function readDeployInputs(): DeployInputs {
     ...(forks !== undefined ? { forks } : {}),
     requirements: optionalPath('requirements'),
     ansibleConfig: optionalPath('ansible-config'),
-    ...(extraVarsText ? { extraVars: parseMapInput('extra-vars', extraVarsText) } : {}),
+    ...(extraVarsText || secretVars
+      ? // Secret variables win over the extra ones of the same name.
+        { extraVars: { ...(extraVarsText ? parseMapInput('extra-vars', extraVarsText) : {}), ...secretVars } }
+      : {}),
     privateKey,
     vaultPassword,
     knownHosts: knownHosts.trim() ? `${knownHosts.trim()}\n` : '',
@@ -175,4 +181,19 @@ function userName(value: string): string {
     throw invalidInput('user', 'has a space or a line break: give the SSH user name alone.');
   }
   return value;
+}
+
+/**
+ * `secret-vars`: a YAML/JSON mapping of secret variables (an app's `.env`
+ * content, a database password). The input is registered as a secret as a
+ * whole (each line of it), the parser's messages never quote it, and every
+ * value is registered once parsed; they reach Ansible with the extra
+ * variables, through the same 0600 file.
+ */
+function readSecretVars(): Record<string, unknown> | undefined {
+  const text = readSecret('secret-vars');
+  if (!text) return undefined;
+  const vars = parseMapInput('secret-vars', text);
+  for (const value of stringLeaves(vars)) if (value.length >= MIN_SECRET_LENGTH) maskSecret(value);
+  return vars;
 }

@@ -96,19 +96,55 @@ export function createDockerCli(options: DockerCliOptions) {
     },
 
     /**
-     * Whether the registry has `reference`. `--insecure` for loopback hosts
-     * only, as the engine itself allows plain HTTP for them and nothing else.
+     * The digest the registry holds `reference` at (the one `docker push`
+     * printed), or undefined when it has no such tag. `--insecure` for
+     * loopback hosts only, as the engine itself allows plain HTTP for them and
+     * nothing else. A multi-platform image (a manifest list or OCI index) is
+     * described platform by platform, without the index's own digest: that
+     * one is read with buildx's imagetools.
      */
-    async exists(reference: string, loopback: boolean): Promise<boolean> {
-      const result = await docker(['manifest', 'inspect', ...(loopback ? ['--insecure'] : []), reference]);
-      if (result.exitCode === 0) return true;
-      if (/no such manifest|manifest unknown|not found/i.test(result.stderr)) return false;
-      throw new ActionError(
-        `Could not tell whether ${reference} exists: ${lastLines(result.stderr)}`,
-        'registry-lookup-failed',
-      );
+    async manifestDigest(
+      reference: string,
+      options: { loopback: boolean; buildx: boolean },
+    ): Promise<string | undefined> {
+      const insecure = options.loopback ? ['--insecure'] : [];
+      const result = await docker(['manifest', 'inspect', '--verbose', ...insecure, reference]);
+      if (result.exitCode !== 0) {
+        if (/no such manifest|manifest unknown|not found/i.test(result.stderr)) return undefined;
+        throw lookupFailure(reference, lastLines(result.stderr));
+      }
+      const inspected = parseJson(result.stdout) as { Descriptor?: { digest?: unknown } } | unknown[] | undefined;
+      if (!Array.isArray(inspected)) return checkedDigest(reference, inspected?.Descriptor?.digest);
+      if (!options.buildx) {
+        throw lookupFailure(
+          reference,
+          'it is a multi-platform image (a manifest list), whose digest is read with `docker buildx imagetools`, and this runner has no buildx. Set up buildx (docker/setup-buildx-action), or use if-tag-exists: fail',
+        );
+      }
+      const index = await docker(['buildx', 'imagetools', 'inspect', '--format', '{{json .Manifest}}', reference]);
+      if (index.exitCode !== 0) throw lookupFailure(reference, lastLines(index.stderr));
+      return checkedDigest(reference, (parseJson(index.stdout) as { digest?: unknown } | undefined)?.digest);
     },
   };
+}
+
+function lookupFailure(reference: string, why: string): ActionError {
+  return new ActionError(`Could not read the digest of ${reference}: ${why}.`, 'registry-lookup-failed');
+}
+
+function checkedDigest(reference: string, digest: unknown): string {
+  if (typeof digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(digest)) {
+    throw lookupFailure(reference, 'the registry answered without a sha256 digest');
+  }
+  return digest;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 function lastLines(text: string, count = 3): string {

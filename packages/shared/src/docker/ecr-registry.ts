@@ -22,8 +22,8 @@ export function awsEcrRegistry(): EcrRegistry & { destroy(): void } {
         create: options.createRepository,
         registryId: plan.accountId,
       }),
-    tagExists: async (plan, repository, tag) =>
-      (await loadEcr()).ecrTagExists(await client(plan), repository, tag, plan.accountId),
+    tagDigest: async (plan, repository, tag) =>
+      (await loadEcr()).ecrTagDigest(await client(plan), repository, tag, plan.accountId),
     destroy: () => clients.forEach((c) => c.destroy()),
   };
 }

@@ -118,19 +118,20 @@ export async function ensureEcrRepository(
  * Whether the repository holds an image with this tag (ecr:DescribeImages).
  * A repository that does not exist holds none.
  */
-export async function ecrTagExists(
+/** The digest of the image `tag` names in the repository; undefined when there is no such tag (or repository). */
+export async function ecrTagDigest(
   client: ECRClient,
   repositoryName: string,
   tag: string,
   registryId?: string,
-): Promise<boolean> {
+): Promise<string | undefined> {
   try {
     const response = await call('ecr:DescribeImages', () =>
       client.send(new DescribeImagesCommand({ registryId, repositoryName, imageIds: [{ imageTag: tag }] })),
     );
-    return (response.imageDetails ?? []).some((image) => image.imageTags?.includes(tag));
+    return (response.imageDetails ?? []).find((image) => image.imageTags?.includes(tag))?.imageDigest;
   } catch (error) {
-    if (hasName(error, 'ImageNotFoundException') || hasName(error, 'RepositoryNotFoundException')) return false;
+    if (hasName(error, 'ImageNotFoundException') || hasName(error, 'RepositoryNotFoundException')) return undefined;
     throw error;
   }
 }

@@ -16,11 +16,14 @@ export interface PublishReport {
 }
 
 export function publishOutputs({ version, labels, result }: PublishReport): Record<string, string> {
-  const imageRefs = [
-    ...new Map(
-      result.references.filter((r) => r.status === 'pushed').map((r) => [r.image, `${r.image}@${r.digest}`]),
-    ).values(),
-  ];
+  // Each image by the digest pushed, or (every tag already there, if-tag-exists: skip) the one its first tag holds.
+  const byImage = new Map<string, string>();
+  for (const status of ['pushed', 'skipped'] as const) {
+    for (const r of result.references) {
+      if (r.status === status && r.digest && !byImage.has(r.image)) byImage.set(r.image, `${r.image}@${r.digest}`);
+    }
+  }
+  const imageRefs = [...byImage.values()];
   return {
     digest: result.digest,
     'image-id': result.imageId,

@@ -24,6 +24,10 @@ interface Script {
   buildx: boolean;
   /** Exit codes and error text of successive build attempts. */
   builds?: { code: number; stderr?: string }[];
+  /** What `docker manifest inspect --verbose` prints per reference the registry holds (a manifest, or a list's platforms). */
+  existing?: Record<string, unknown>;
+  /** The index digest `docker buildx imagetools inspect` gives per reference. */
+  indexes?: Record<string, string>;
 }
 
 function scriptedDocker(script: Script): { exec: CommandRunner; calls: string[][]; inputs: string[] } {
@@ -38,6 +42,20 @@ function scriptedDocker(script: Script): { exec: CommandRunner; calls: string[][
     if (args[0] === 'buildx' && args[1] === 'version')
       return script.buildx ? ok : { exitCode: 1, stdout: '', stderr: "docker: 'buildx' is not a docker command." };
     if (args[0] === 'login') return ok;
+    if (args[0] === 'manifest' && args[1] === 'inspect') {
+      const found = script.existing?.[args.at(-1)!];
+      if (found === undefined) return { exitCode: 1, stdout: '', stderr: `no such manifest: ${args.at(-1)}\n` };
+      return { ...ok, stdout: JSON.stringify(found) };
+    }
+    if (args[0] === 'buildx' && args[1] === 'imagetools') {
+      return {
+        ...ok,
+        stdout: JSON.stringify({
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          digest: script.indexes?.[args.at(-1)!],
+        }),
+      };
+    }
     if (args[0] === 'buildx' || args[0] === 'build') {
       const answer = script.builds?.[builds++] ?? { code: 0 };
       if (answer.code !== 0) return { exitCode: answer.code, stdout: '', stderr: answer.stderr ?? '' };
@@ -57,7 +75,7 @@ const noEcr: EcrRegistry = {
   login: () => Promise.reject(new Error('no ECR here')),
   publicLogin: () => Promise.reject(new Error('no ECR here')),
   ensureRepository: () => Promise.reject(new Error('no ECR here')),
-  tagExists: () => Promise.reject(new Error('no ECR here')),
+  tagDigest: () => Promise.reject(new Error('no ECR here')),
 };
 
 function settings(
@@ -184,6 +202,53 @@ describe('publish', () => {
       actionError('invalid-input', /^Input 'secrets'/),
     );
     assert.deepEqual(await readdir(workDir), []);
+  });
+
+  it('if-tag-exists: skip with every tag present builds nothing and gives the digest the tags hold', async () => {
+    const OLD = `sha256:${'0e'.repeat(32)}`;
+    const INDEX = `sha256:${'1d'.repeat(32)}`;
+    const manifest = { Ref: 'x', Descriptor: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: OLD } };
+    const platforms = [manifest, { ...manifest, Descriptor: { ...manifest.Descriptor, digest: DIGEST } }];
+    const existing = {
+      'ghcr.io/org/app:1.2.3': platforms, // a multi-platform image: its index digest comes from imagetools
+      'ghcr.io/org/app:latest': platforms,
+      'registry.example:5000/app:1.2.3': manifest,
+      'registry.example:5000/app:latest': manifest,
+    };
+    const indexes = { 'ghcr.io/org/app:1.2.3': INDEX, 'ghcr.io/org/app:latest': INDEX };
+    const docker = scriptedDocker({ buildx: true, existing, indexes });
+    const log: string[] = [];
+    const result = await publish({ ...settings(), ifTagExists: 'skip' }, deps(docker.exec, [], log));
+
+    assert.equal(result.digest, INDEX, 'the first image');
+    assert.deepEqual(
+      result.references.map((r) => [r.reference, r.status, r.digest]),
+      [
+        ['ghcr.io/org/app:1.2.3', 'skipped', INDEX],
+        ['ghcr.io/org/app:latest', 'skipped', INDEX],
+        ['registry.example:5000/app:1.2.3', 'skipped', OLD],
+        ['registry.example:5000/app:latest', 'skipped', OLD],
+      ],
+    );
+    assert.ok(!docker.calls.some((args) => args.includes('build') || args[0] === 'push'), 'nothing built or pushed');
+    assert.deepEqual(
+      docker.calls.find((args) => args[0] === 'manifest'),
+      ['manifest', 'inspect', '--verbose', 'ghcr.io/org/app:1.2.3'],
+    );
+    assert.match(log.at(-1) ?? '', new RegExp(`nothing to build or push; the image is ${INDEX}`));
+  });
+
+  it('if-tag-exists: skip cannot read a manifest list digest without buildx, and says so before building', async () => {
+    const manifest = { Ref: 'x', Descriptor: { digest: DIGEST } };
+    const docker = scriptedDocker({ buildx: false, existing: { 'ghcr.io/org/app:1.2.3': [manifest, manifest] } });
+    await assert.rejects(
+      publish({ ...settings(), ifTagExists: 'skip' }, deps(docker.exec)),
+      actionError(
+        'registry-lookup-failed',
+        /^Could not read the digest of ghcr\.io\/org\/app:1\.2\.3: it is a multi-platform image/,
+      ),
+    );
+    assert.ok(!docker.calls.some((args) => args[0] === 'build'));
   });
 
   it('refuses to push when the rules give no tag', async () => {

@@ -39,7 +39,8 @@ export interface EcrRegistry {
     repository: string,
     options: PublishSettings['ecr'],
   ): Promise<'exists' | 'created'>;
-  tagExists(plan: Extract<LoginPlan, { method: 'ecr' }>, repository: string, tag: string): Promise<boolean>;
+  /** The digest the repository holds `tag` at; undefined when there is no such tag. */
+  tagDigest(plan: Extract<LoginPlan, { method: 'ecr' }>, repository: string, tag: string): Promise<string | undefined>;
 }
 
 export interface PublishDeps {
@@ -49,6 +50,8 @@ export interface PublishDeps {
   workDir: string;
   mask(value: string): void;
   log(line: string): void;
+  /** A warning annotation; default: a log line. */
+  warn?(message: string): void;
   /** Runs `fn` as one folded log group. */
   group<T>(title: string, fn: () => Promise<T>): Promise<T>;
 }
@@ -68,6 +71,7 @@ export interface PublishResult {
   builder: Builder;
   /** Empty when nothing had to be built (every tag already there, if-tag-exists: skip). */
   imageId: string;
+  /** The digest pushed; when every tag was already there (if-tag-exists: skip), the digest the first one holds. */
   digest: string;
   references: PublishedReference[];
   createdRepositories: string[];
@@ -110,11 +114,11 @@ export async function publish(settings: PublishSettings, deps: PublishDeps): Pro
     const createdRepositories = settings.build.push ? await ensureRepositories(settings, deps, ecrPlans) : [];
     const existing =
       settings.build.push && settings.ifTagExists !== 'overwrite'
-        ? await findExisting(references, deps, ecrPlans)
-        : new Set<string>();
+        ? await findExisting(references, deps, ecrPlans, builder === 'buildx')
+        : new Map<string, string>();
     if (existing.size && settings.ifTagExists === 'fail') {
       throw new ActionError(
-        `${[...existing].join(', ')} already exist${existing.size === 1 ? 's' : ''}; nothing was built or pushed (if-tag-exists: fail). Use a new tag, or if-tag-exists: skip or overwrite.`,
+        `${[...existing.keys()].join(', ')} already exist${existing.size === 1 ? 's' : ''}; nothing was built or pushed (if-tag-exists: fail). Use a new tag, or if-tag-exists: skip or overwrite.`,
         'tag-exists',
       );
     }
@@ -123,12 +127,19 @@ export async function publish(settings: PublishSettings, deps: PublishDeps): Pro
       builder,
       imageId: '',
       digest: '',
-      references: references.filter((r) => existing.has(r.reference)).map((r) => outcome(r, 'skipped')),
+      references: references
+        .filter((r) => existing.has(r.reference))
+        .map((r) => outcome(r, 'skipped', existing.get(r.reference))),
       createdRepositories,
       buildMs: 0,
     };
     if (settings.build.push && !toPush.length) {
-      deps.log('Every reference already exists (if-tag-exists: skip): nothing to build or push.');
+      // A re-run against tags already pushed (immutable ones): the image is the one they hold.
+      result.digest = result.references[0]?.digest ?? '';
+      warnOfDifferentDigests(result.references, deps);
+      deps.log(
+        `Every reference already exists (if-tag-exists: skip): nothing to build or push; the image is ${result.digest}.`,
+      );
       return result;
     }
 
@@ -227,23 +238,37 @@ async function ensureRepositories(
   return created;
 }
 
+/** The references the registries already hold, each with the digest it holds. */
 async function findExisting(
   references: readonly Reference[],
   deps: PublishDeps,
   ecrPlans: Map<string, Extract<LoginPlan, { method: 'ecr' }>>,
-): Promise<Set<string>> {
-  const existing = new Set<string>();
+  buildx: boolean,
+): Promise<Map<string, string>> {
+  const existing = new Map<string, string>();
   for (const { image, tag, reference } of references) {
     const plan = ecrPlans.get(image.registry);
-    const found = plan
-      ? await deps.ecr.tagExists(plan, image.repository, tag)
-      : await deps.cli.exists(reference, isLoopback(image.registry));
-    if (found) {
-      existing.add(reference);
-      deps.log(`${reference} already exists.`);
+    const digest = plan
+      ? await deps.ecr.tagDigest(plan, image.repository, tag)
+      : await deps.cli.manifestDigest(reference, { loopback: isLoopback(image.registry), buildx });
+    if (digest) {
+      existing.set(reference, digest);
+      deps.log(`${reference} already exists (${digest}).`);
     }
   }
   return existing;
+}
+
+/** Tags of one image that hold different images: the digest output is the first one's, as the log says. */
+function warnOfDifferentDigests(references: readonly PublishedReference[], deps: PublishDeps): void {
+  for (const image of new Set(references.map((r) => r.image))) {
+    const ofImage = references.filter((r) => r.image === image);
+    if (new Set(ofImage.map((r) => r.digest)).size > 1) {
+      (deps.warn ?? deps.log)(
+        `The existing tags of ${image} hold different images (${ofImage.map((r) => `${r.tag}: ${r.digest}`).join(', ')}); the digest output is ${ofImage[0]!.tag}'s.`,
+      );
+    }
+  }
 }
 
 function withPushRetries<T>(

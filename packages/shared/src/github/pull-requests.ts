@@ -41,31 +41,58 @@ export async function getPullRequest(
   return { number, headSha: data.head.sha, author: data.user.login };
 }
 
+export interface Approval {
+  login: string;
+  /** The commit the review was given on. */
+  commitSha: string;
+  /** When it was submitted (ISO 8601, whole seconds). */
+  submittedAt: string;
+}
+
+export interface PlanApprovals {
+  /** Approvals of the plan: on its commit, and submitted after it was posted. */
+  current: Approval[];
+  /** Approvals that stand on GitHub but not for this plan: another commit, or given before it was posted. */
+  stale: Approval[];
+}
+
 /**
- * Who approved `commitSha` of the pull request, its author excluded: each
- * reviewer's latest deciding review counts (a later "changes requested" or a
- * dismissal withdraws an approval, a later comment does not), and only when
- * it was given on that commit.
+ * Who approved the plan made for `commitSha` of the pull request, its author
+ * excluded: each reviewer's latest deciding review counts (a later "changes
+ * requested" or a dismissal withdraws an approval, a later comment does not),
+ * and only when it was given on that commit and, with `postedAt` (when the
+ * plan's comment was posted), after the plan was shown. GitHub's times have
+ * whole seconds: an approval in the second the plan was posted cannot be told
+ * to come after it, and does not count.
  */
-export async function approvalsOf(
+export async function planApprovals(
   octokit: GitHubClient,
   repository: RepositoryRef,
   pull: AppliedPullRequest,
   commitSha: string,
-): Promise<string[]> {
+  options: { postedAt?: string } = {},
+): Promise<PlanApprovals> {
   const reviews = await octokit.paginate(octokit.rest.pulls.listReviews, {
     ...repository,
     pull_number: pull.number,
     per_page: 100,
   });
-  const latest = new Map<string, { state: string; commitId: string | null }>();
+  const latest = new Map<string, { state: string; approval: Approval }>();
   for (const review of reviews) {
     const login = review.user?.login;
     if (!login || login === pull.author) continue;
     if (!['APPROVED', 'CHANGES_REQUESTED', 'DISMISSED'].includes(review.state)) continue;
-    latest.set(login, { state: review.state, commitId: review.commit_id });
+    latest.set(login, {
+      state: review.state,
+      approval: { login, commitSha: review.commit_id ?? '', submittedAt: review.submitted_at ?? '' },
+    });
   }
-  return [...latest]
-    .filter(([, review]) => review.state === 'APPROVED' && review.commitId === commitSha)
-    .map(([login]) => login);
+  const posted = options.postedAt ? Date.parse(options.postedAt) : undefined;
+  const result: PlanApprovals = { current: [], stale: [] };
+  for (const { state, approval } of latest.values()) {
+    if (state !== 'APPROVED') continue;
+    const afterPlan = posted === undefined || Date.parse(approval.submittedAt) > posted;
+    (approval.commitSha === commitSha && afterPlan ? result.current : result.stale).push(approval);
+  }
+  return result;
 }

@@ -44,6 +44,9 @@ describe('publishStickyComment', () => {
     const second = await publishStickyComment(octokit(), target, request('prod', 'aaa', 'v2'));
     assert.equal(second.created, false);
     assert.equal(second.comment.id, first.comment.id);
+    // When it was posted, as GitHub recorded it: an update leaves it as it is.
+    assert.match(first.comment.createdAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.equal(second.comment.createdAt, first.comment.createdAt);
     const comments = fake.comments(repo, target.issueNumber);
     assert.equal(comments.length, 1);
     assert.match(comments[0]!.body ?? '', /\nv2$/);

@@ -17,6 +17,8 @@ export interface PostedComment {
   url: string;
   body: string;
   author: string;
+  /** When GitHub made the comment (ISO 8601, whole seconds); edits leave it as it is. */
+  createdAt: string;
 }
 
 export interface StickyCommentRequest<M> {
@@ -160,6 +162,20 @@ export function authenticatedLogin(octokit: GitHubClient): Promise<string> {
   return login;
 }
 
-function toPosted(c: { id: number; node_id: string; html_url: string; body?: string; user: { login: string } | null }) {
-  return { id: c.id, nodeId: c.node_id, url: c.html_url, body: c.body ?? '', author: c.user?.login ?? '' };
+function toPosted(c: {
+  id: number;
+  node_id: string;
+  html_url: string;
+  body?: string;
+  user: { login: string } | null;
+  created_at: string;
+}): PostedComment {
+  return {
+    id: c.id,
+    nodeId: c.node_id,
+    url: c.html_url,
+    body: c.body ?? '',
+    author: c.user?.login ?? '',
+    createdAt: c.created_at,
+  };
 }

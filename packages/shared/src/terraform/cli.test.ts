@@ -251,6 +251,21 @@ describe('selectWorkspace', () => {
     );
   });
 
+  it('creates nothing for a reader (create: false): a missing workspace is workspace-not-found', async () => {
+    const { runner, calls } = scriptedRunner({
+      exitCode: 1,
+      stderr: '\nWorkspace "staging" doesn\'t exist.\n\nYou can create this workspace with the "new" subcommand.\n',
+    });
+    await assert.rejects(
+      cli(runner).selectWorkspace('staging', { create: false }),
+      failure('workspace-not-found', /^Workspace `staging` does not exist in the stack's backend: check `workspace`/),
+    );
+    assert.deepEqual(
+      calls.map((c) => c.args),
+      [['workspace', 'select', 'staging']],
+    );
+  });
+
   it('fails on any other error without creating anything', async () => {
     const { runner, calls } = scriptedRunner({
       exitCode: 1,

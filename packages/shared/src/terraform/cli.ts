@@ -91,8 +91,8 @@ export interface TerraformCli {
   /** `terraform` or `tofu`: the command users type, for messages. */
   readonly tool: string;
   init(options?: InitOptions): Promise<void>;
-  /** Selects the workspace, creating it when missing. `default` needs nothing. */
-  selectWorkspace(name: string): Promise<void>;
+  /** Selects the workspace, creating it when missing (`create: false`: ActionError `workspace-not-found`). `default` needs nothing. */
+  selectWorkspace(name: string, options?: { create?: boolean }): Promise<void>;
   /** The configuration's diagnostics; a failure only when validate itself could not run. */
   validate(): Promise<ValidateResult>;
   plan(options: PlanOptions): Promise<PlanResult>;
@@ -195,7 +195,7 @@ export function createTerraformCli(options: TerraformCliOptions): TerraformCli {
       }
     },
 
-    async selectWorkspace(name) {
+    async selectWorkspace(name, { create = true } = {}) {
       // `default` always exists, and backends without it (HCP Terraform) reject selecting it.
       if (name === 'default') return;
       // Plain select then new, rather than `select -or-create`, which Terraform before 1.4 lacks.
@@ -203,6 +203,12 @@ export function createTerraformCli(options: TerraformCliOptions): TerraformCli {
       if (select.exitCode === 0) return;
       if (!/doesn't exist/.test(stripVTControlCharacters(select.stderr + select.stdout))) {
         throw commandFailure(tool, ['workspace', 'select', name], select, 'init-failed');
+      }
+      if (!create) {
+        throw new ActionError(
+          `Workspace \`${name}\` does not exist in the stack's backend: check \`workspace\`, or apply the stack in that workspace first.`,
+          'workspace-not-found',
+        );
       }
       await succeed(['workspace', 'new', name], { echo: true, reason: 'init-failed' });
     },

@@ -6,7 +6,7 @@ import { readTerraformSettings } from './terraform-inputs.ts';
 
 /** Reads and checks every drift-detect input before anything runs. */
 export function readDriftDetectSettings(): { settings: DriftDetectSettings; secrets: string[]; token: string } {
-  const { terraform, secrets } = readTerraformSettings({ lockTimeout: '2m' });
+  const { terraform, secrets } = readTerraformSettings({ lockTimeout: '5m' });
   const issue = readBoolean('issue', true);
   const token = readSecret('github-token');
   if (issue && !token) {

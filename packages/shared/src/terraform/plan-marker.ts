@@ -38,13 +38,24 @@ export function sameStack(a: Pick<PlanMarker, 'workingDirectory' | 'workspace' |
   return a.workingDirectory === b.workingDirectory && a.workspace === b.workspace && a.label === b.label;
 }
 
+/**
+ * Whether a comment shows the same plan as `marker`: the same commit and the
+ * same digest. Only then is it updated in place; any other plan gets a new
+ * comment, so that the comment's time tells which approvals came after it
+ * (a re-plan of one commit can give another plan when the state moved on).
+ */
+export function samePlan(a: Pick<PlanMarker, 'commitSha' | 'digest'>, b: typeof a): boolean {
+  return a.commitSha === b.commitSha && (a.digest ?? '') === (b.digest ?? '');
+}
+
 /** A superseded comment's new body: a note on top, the marker marked outdated. */
-export function outdatedPlanBody(body: string, newerCommit: string): string {
-  return restampPlanBody(
-    body,
-    'outdated',
-    `> [!NOTE]\n> Outdated: superseded by the plan for commit \`${newerCommit.slice(0, 7)}\`.`,
-  );
+export function outdatedPlanBody(body: string, newer: Pick<PlanMarker, 'commitSha' | 'digest'>): string {
+  const old = readPlanMarker(body);
+  const note =
+    old?.commitSha === newer.commitSha
+      ? `Outdated: planning commit \`${newer.commitSha.slice(0, 7)}\` again gave ${newer.digest ? `another plan (\`${newer.digest.slice(0, 12)}\`)` : 'a failed plan'}, in a new comment. Approvals given before it do not count for it.`
+      : `Outdated: superseded by the plan for commit \`${newer.commitSha.slice(0, 7)}\`.`;
+  return restampPlanBody(body, 'outdated', `> [!NOTE]\n> ${note}`);
 }
 
 /**

@@ -5,7 +5,7 @@ import * as core from '@actions/core';
 import { createTerraformCli, type TerraformCli } from './cli.ts';
 import type { CommandRunner } from '../util/command.ts';
 import { setupTerraform, type SetupTerraformOptions, type SetupTerraformResult } from './install.ts';
-import type { TerraformSettings } from './terraform-inputs.ts';
+import type { StackSetupSettings } from './terraform-inputs.ts';
 import { findVersionConstraint } from './version-sources.ts';
 
 // A stack made ready for plan or apply, the same way in every Terraform
@@ -30,6 +30,8 @@ export interface PrepareStackOptions {
   stage?: StageRunner;
   /** How Terraform is run (default: spawned, its output streamed to the log). */
   exec?: CommandRunner;
+  /** Create the workspace when it is missing (default); false: a missing one is `workspace-not-found`, for readers. */
+  createWorkspace?: boolean;
   /** Makes the binary available (default: setupTerraform); `sharedSetup()` lets concurrent stacks share one install. */
   setup?: (options: SetupTerraformOptions) => Promise<SetupTerraformResult>;
 }
@@ -59,7 +61,7 @@ export function terraformDataDir(runnerTemp: string, stackDir: string): string {
 }
 
 export async function prepareStack(
-  terraform: Pick<TerraformSettings, 'tool' | 'version' | 'mirrorUrl' | 'backendConfig' | 'timeout'>,
+  terraform: StackSetupSettings,
   location: StackLocation,
   options: PrepareStackOptions,
 ): Promise<PreparedStack> {
@@ -91,7 +93,8 @@ export async function prepareStack(
   // One provider cache for every stack of the job: a provider is downloaded once.
   const pluginCacheDir = path.join(options.runnerTemp, 'plugin-cache');
   await stage('init', () => cli.init({ backendConfig: terraform.backendConfig, pluginCacheDir }));
-  await stage('workspace', () => cli.selectWorkspace(location.workspace));
+  const create = options.createWorkspace ?? true;
+  await stage('workspace', () => cli.selectWorkspace(location.workspace, { create }));
   return { cli, version: installed.version, stackDir };
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeStateLock, parseStateLockError } from './state-lock.ts';
 
 // The texts follow Terraform's templates exactly (clistate.LockErrorMessage
@@ -138,5 +138,35 @@ describe('describeStateLock', () => {
   it('uses the command of the tool in use', () => {
     const lock = parseStateLockError(PLAIN)!;
     assert.match(describeStateLock(lock, 'tofu'), /OpenTofu 1\.9\.8; .*`tofu force-unlock f3c2b1a0/);
+  });
+});
+
+describe('the pg backend', () => {
+  // Its Lock Info describes the waiting run (hashicorp/terraform#32075): the holder is unknown.
+  const PG = [
+    '╷',
+    '│ Error: Error acquiring the state lock',
+    '│ ',
+    '│ Error message: Workspace is already locked: default',
+    '│ Lock Info:',
+    '│   ID:        4c1b2f7e-0000-4000-8000-000000000001',
+    '│   Path:      ',
+    '│   Operation: OperationTypeApply',
+    '│   Who:       root@runner',
+    '│   Version:   1.11.4',
+    '│   Created:   2026-12-04 18:00:00.123456 +0000 UTC',
+    '│   Info:      ',
+    '╵',
+  ].join('\n');
+
+  it('says the holder is unknown and how to find it in PostgreSQL, never force-unlock with the waiting ID', () => {
+    const lock = parseStateLockError(PG)!;
+    expect(lock.holderUnknown).toBe(true);
+    const text = describeStateLock(lock, 'terraform');
+    expect(text).toMatch(
+      /locked by another session of the PostgreSQL backend \(Workspace is already locked: default\)/,
+    );
+    expect(text).toMatch(/pg_locks/);
+    expect(text).not.toMatch(/root@runner|force-unlock 4c1b2f7e/);
   });
 });

@@ -26,7 +26,16 @@ export interface StateLockInfo {
   info: string;
   /** The backend's own error ("ConditionalCheckFailedException: ..."), when printed. */
   errorMessage?: string;
+  /**
+   * The Lock Info block describes the waiting run, not the holder: the `pg`
+   * backend (PostgreSQL advisory locks) prints the lock it tried to take
+   * (hashicorp/terraform#32075), so its ID releases nothing.
+   */
+  holderUnknown?: boolean;
 }
+
+// The pg backend's errors when another session holds the advisory lock.
+const PG_LOCK_HELD = /Workspace is already locked|already locked for workspace creation/i;
 
 const LOCK_ERROR = /Error acquiring the state lock/;
 const FIELD = /^\s*(ID|Path|Operation|Who|Version|Created|Info):[ \t]*(.*?)\s*$/;
@@ -69,6 +78,7 @@ export function parseStateLockError(output: string): StateLockInfo | undefined {
     ...(createdAt ? { createdAt } : {}),
     info: fields.info ?? '',
     ...(errorMessage ? { errorMessage } : {}),
+    ...(errorMessage && PG_LOCK_HELD.test(errorMessage) ? { holderUnknown: true } : {}),
   };
 }
 
@@ -101,6 +111,15 @@ function parseGoTime(text: string): Date | undefined {
  * to get past it. `tool` is the command users type (`terraform`, `tofu`).
  */
 export function describeStateLock(lock: StateLockInfo, tool: string): string {
+  if (lock.holderUnknown) {
+    // PostgreSQL knows the holder: its session, not a lock ID, is what to end.
+    return (
+      `The state${lock.path ? ` on ${lock.path}` : ''} is locked by another session of the PostgreSQL backend (${lock.errorMessage}); ` +
+      `the pg backend does not say which. Wait for that run to finish and re-run, or raise lock-timeout. ` +
+      `If the holder is gone for good, find its session in PostgreSQL (\`pg_locks\` with locktype 'advisory', joined to ` +
+      `\`pg_stat_activity\`) and end it with \`pg_terminate_backend(pid)\`; \`${tool} force-unlock\` cannot release it.`
+    );
+  }
   const holder = lock.who || 'another run';
   const since = lock.createdAt
     ? ` since ${lock.createdAt.toISOString()}`

@@ -6,6 +6,7 @@ import { ActionError } from '../action/action-error.ts';
 import { redact, registeredSecrets } from '../action/mask.ts';
 import { useEnv } from '../../../../test/process-env.ts';
 import {
+  backendSecrets,
   checkStackFiles,
   readLabel,
   readStackLocation,
@@ -181,5 +182,23 @@ describe('checkStackFiles', () => {
       checkStackFiles({ varFiles: [path.join(outside, 'secret.tfvars')], backendConfig: [] }, stack()),
     );
     expect(error.message).toMatch(/outside the repository/);
+  });
+});
+
+describe('backendSecrets', () => {
+  it('takes the credentials of backend settings, and leaves names, flags and paths readable', () => {
+    expect(
+      backendSecrets([
+        'bucket=acme-tfstate',
+        'key=prod/terraform.tfstate',
+        'schema_name=prod_app',
+        'skip_credentials_validation=true',
+        'access_key=AKIAEXAMPLE123',
+        'sas_token=?sv=2024&sig=abc%2Fdef',
+        'conn_str=postgres://terraform:p%40ss-W0rd@db.internal/tfstate_prod?sslmode=require',
+        "conn_str=host=db user=terraform password='Lib pq-Pw' dbname=x",
+        'backend.hcl',
+      ]),
+    ).toEqual(['AKIAEXAMPLE123', '?sv=2024&sig=abc%2Fdef', 'p%40ss-W0rd', 'p@ss-W0rd', 'Lib pq-Pw']);
   });
 });

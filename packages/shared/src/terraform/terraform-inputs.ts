@@ -17,7 +17,7 @@ import { formatDuration } from '../util/duration.ts';
 import { stringLeaves } from '../util/values.ts';
 import { BACKEND_SETTING_NAME } from './cli.ts';
 import type { TerraformTool } from './install.ts';
-import { maskTerraformValue } from './plan-mask.ts';
+import { isSecretName, maskTerraformValue } from './plan-mask.ts';
 import { checkMirrorUrl, constraintProblem } from './release-index.ts';
 import type { StackLocation } from './stack.ts';
 
@@ -26,20 +26,25 @@ import type { StackLocation } from './stack.ts';
 // each command; and the stack (directory, workspace, label) as tf-plan and
 // tf-apply name it. Every input is checked here, before anything runs.
 
-export interface TerraformSettings {
+/** What it takes to make a stack ready (install, init): every Terraform action's inputs. */
+export interface StackSetupSettings {
   tool: TerraformTool;
   version: string;
   /** A mirror's base URL; credentials in it (`https://user:pass@…`) are registered secrets. */
   mirrorUrl: string;
   backendConfig: string[];
+  /** Milliseconds each Terraform command may take before it is stopped (`timed-out`); unset: no limit. */
+  timeout?: number;
+}
+
+/** The stack setup, and what plans and applies also take: variables and the state lock's timeout. */
+export interface TerraformSettings extends StackSetupSettings {
   /** As given: relative to the working directory (checked to stay inside the repository). */
   varFiles: string[];
   /** Values as given (lists and maps stay typed). */
   variables: Record<string, unknown>;
   /** Milliseconds. */
   lockTimeout: number;
-  /** Milliseconds each Terraform command may take before it is stopped (`timed-out`); unset: no limit. */
-  timeout?: number;
 }
 
 /** The time limit of one Terraform command when the `timeout` input is empty. */
@@ -65,6 +70,35 @@ export function readTerraformSettings(defaults: { lockTimeout: string }): {
   terraform: TerraformSettings;
   secrets: string[];
 } {
+  const setup = readStackSetupSettings();
+  const variables = readMap('variables');
+  const secrets = [...setup.secrets, ...stringLeaves(variables)].filter((value) => value.length >= MIN_SECRET_LENGTH);
+  secrets.forEach(maskTerraformValue);
+  const lockTimeout = readDuration('lock-timeout', defaults.lockTimeout);
+  const timeout = setup.settings.timeout!;
+  if (lockTimeout >= timeout) {
+    throw invalidInput(
+      'lock-timeout',
+      `(${formatDuration(lockTimeout)}) must be shorter than \`timeout\` (${formatDuration(timeout)}), which would stop Terraform while it waits for the lock.`,
+    );
+  }
+  const terraform: TerraformSettings = {
+    ...setup.settings,
+    varFiles: readList('var-files'),
+    variables,
+    lockTimeout,
+  };
+  return { terraform, secrets };
+}
+
+/**
+ * Reads the inputs that make a stack ready — tool, version, mirror, backend
+ * settings, the time limit of each command — for an action that plans or
+ * applies nothing (tf-outputs), and as the first part of readTerraformSettings.
+ * Backend settings and the mirror's credentials are registered secrets, and
+ * returned.
+ */
+export function readStackSetupSettings(): { settings: StackSetupSettings; secrets: string[] } {
   // Variables given to the step as TF_VAR_* are secrets as much as `variables`:
   // Terraform's error messages quote them. Registered before any input is parsed.
   const fromEnvironment = Object.entries(process.env)
@@ -74,13 +108,10 @@ export function readTerraformSettings(defaults: { lockTimeout: string }): {
   // The mirror's credentials, before the URL can reach any message.
   const mirrorUrl = readString('mirror-url');
   checkMirrorUrl(mirrorUrl);
-  const variables = readMap('variables');
   const backendConfig = readBackendConfig();
-  const secrets = [
-    ...fromEnvironment,
-    ...stringLeaves(variables),
-    ...backendConfig.filter((item) => item.includes('=')).map((item) => item.slice(item.indexOf('=') + 1).trim()),
-  ].filter((value) => value.length >= MIN_SECRET_LENGTH);
+  const secrets = [...fromEnvironment, ...backendSecrets(backendConfig)].filter(
+    (value) => value.length >= MIN_SECRET_LENGTH,
+  );
   secrets.forEach(maskTerraformValue);
   const version = readString('version');
   if (version) {
@@ -88,25 +119,14 @@ export function readTerraformSettings(defaults: { lockTimeout: string }): {
     const problem = constraintProblem(version);
     if (problem) throw invalidInput('version', `is not a version or constraint: ${problem}.`);
   }
-  const lockTimeout = readDuration('lock-timeout', defaults.lockTimeout);
-  const timeout = readDuration('timeout', DEFAULT_COMMAND_TIMEOUT);
-  if (lockTimeout >= timeout) {
-    throw invalidInput(
-      'lock-timeout',
-      `(${formatDuration(lockTimeout)}) must be shorter than \`timeout\` (${formatDuration(timeout)}), which would stop Terraform while it waits for the lock.`,
-    );
-  }
-  const terraform: TerraformSettings = {
+  const settings: StackSetupSettings = {
     tool: readChoice('tool', ['terraform', 'tofu'] as const, 'terraform'),
     version,
     mirrorUrl,
     backendConfig,
-    varFiles: readList('var-files'),
-    variables,
-    lockTimeout,
-    timeout,
+    timeout: readDuration('timeout', DEFAULT_COMMAND_TIMEOUT),
   };
-  return { terraform, secrets };
+  return { settings, secrets };
 }
 
 /**
@@ -204,4 +224,34 @@ function checkStackFile(name: string, file: string, stackDir: string, roots: Pat
     const message = error.message.replace(`'${absolute}'`, `'${file}'${where}`);
     throw new ActionError(message, error.reason);
   }
+}
+
+/**
+ * The credentials among `key=value` backend settings: the value of a setting
+ * named like a secret (`password`, `access_key`, `sas_token`, …, as plan-mask
+ * judges names) unless it is a flag or a number, and a password inside a value
+ * — a URL's (`postgres://user:pw@host/db`, also decoded) or a connection
+ * string's `password=…`. Other settings (`bucket`, `schema_name`, `key`) stay
+ * readable: masking them would star out an environment's name everywhere.
+ */
+export function backendSecrets(backendConfig: readonly string[]): string[] {
+  const found: string[] = [];
+  for (const line of backendConfig) {
+    const at = line.indexOf('=');
+    if (at <= 0) continue;
+    const key = line.slice(0, at).trim();
+    const value = line.slice(at + 1).trim();
+    if (isSecretName(key) && !/^(true|false|-?\d+(\.\d+)?)$/i.test(value)) found.push(value);
+    for (const match of value.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:([^\s/@]+)@/gi)) {
+      found.push(match[1]!);
+      try {
+        found.push(decodeURIComponent(match[1]!));
+      } catch {
+        // not percent-encoded
+      }
+    }
+    for (const match of value.matchAll(/(?:^|\s)password\s*=\s*('[^']*'|\S+)/gi))
+      found.push(match[1]!.replace(/^'|'$/g, ''));
+  }
+  return [...new Set(found)];
 }

@@ -52,8 +52,19 @@ export function readTfApplySettings(): { settings: TfApplySettings; secrets: str
     encryptionKey: readSecret('plan-encryption-key'),
     backupState: readBoolean('backup-state', true),
     requirePrApproval: readBoolean('require-pr-approval', false),
-    comment: readBoolean('comment', true),
+    comment: readCommentMode(),
     maskPatterns: compileMaskPatterns(readList('mask-patterns')),
   };
   return { settings, secrets };
+}
+
+/**
+ * `comment`: `always` stamps the pull request's plan comment with the result,
+ * `off` leaves it — the words tf-plan's `comment` takes (its `changes-only`
+ * means nothing here). `true`/`false`, which earlier versions took, still do.
+ */
+function readCommentMode(): boolean {
+  const text = readString('comment').toLowerCase();
+  if (text === 'true' || text === 'false') return text === 'true';
+  return readChoice('comment', ['always', 'off'] as const, 'always') === 'always';
 }

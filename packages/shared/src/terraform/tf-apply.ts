@@ -5,7 +5,12 @@ import { ActionError } from '../action/action-error.ts';
 import { appendSummary } from '../action/summary.ts';
 import type { GitHubClient } from '../github/octokit.ts';
 import { planArtifactName } from '../github/plan-artifact.ts';
-import { approvalsOf, findMergedPullRequest, type AppliedPullRequest } from '../github/pull-requests.ts';
+import {
+  findMergedPullRequest,
+  planApprovals,
+  type AppliedPullRequest,
+  type Approval,
+} from '../github/pull-requests.ts';
 import type { RunContext } from '../github/run-context.ts';
 import { markedComments, type IssueTarget, type PostedComment } from '../github/sticky-comment.ts';
 import { renderApplyNote, renderApplySummary, planDifferences, type ApplyReport } from './apply-markdown.ts';
@@ -250,7 +255,7 @@ async function readyFromArtifact(
   });
   report.checks = verified.passed;
   report.planCommit = verified.commitSha;
-  await requireApproval(settings, deps, report, found.pull, verified.commitSha);
+  await requireApproval(settings, deps, report, found, verified.commitSha);
 
   // Exactly the version that made the plan: Terraform refuses a plan from another.
   const { cli, version } = await prepareStack({ ...settings, version: verified.toolVersion }, settings, {
@@ -319,7 +324,7 @@ async function readyByReplanning(
     );
   }
   report.planSource = settings.planDigest ? 'the plan-digest input' : `the plan comment on #${found.pull!.number}`;
-  await requireApproval(settings, deps, report, found.pull, planCommit);
+  await requireApproval(settings, deps, report, found, planCommit);
 
   const { cli, version } = await prepareStack(settings, settings, {
     workspaceRoot: context.workspaceRoot,
@@ -416,33 +421,65 @@ async function findReviewedComment(
   return comments.findLast((c) => sameStack(c.marker, stack) && c.marker.status !== 'outdated');
 }
 
+/**
+ * With `require-pr-approval`: an approval of the plan being applied, by
+ * someone other than the author, on the plan's commit (the pull request's
+ * head, never a merge commit) and — when the pull request has the plan's
+ * comment — given after that comment was posted: an approval given before
+ * covers whatever plan the comment showed then, not this one.
+ */
 async function requireApproval(
   settings: TfApplySettings,
   deps: TfApplyDeps,
   report: ApplyReport,
-  pull: PullRequestInfo | undefined,
+  found: { pull?: PullRequestInfo; reviewed?: ReviewedComment },
   commitSha: string,
 ): Promise<void> {
   if (!settings.requirePrApproval) return;
+  const { pull } = found;
   if (!pull || !deps.octokit) {
     throw new ActionError(
       `require-pr-approval is set, and commit \`${commitSha.slice(0, 7)}\` ${deps.octokit ? 'belongs to no pull request' : 'cannot be checked without `github-token`'}: nothing is applied without an approved pull request.`,
       'approval-missing',
     );
   }
-  const approvers = await approvalsOf(
-    deps.octokit,
-    { owner: deps.context.owner, repo: deps.context.repo },
-    pull,
-    commitSha,
+  // The comment that showed this plan: the pull request's current one, for the plan's commit.
+  const shown = found.reviewed?.marker.commitSha === commitSha ? found.reviewed : undefined;
+  const postedAt = shown?.comment.createdAt;
+  const approvals = await readsFromGitHub(() =>
+    planApprovals(deps.octokit!, { owner: deps.context.owner, repo: deps.context.repo }, pull, commitSha, {
+      ...(postedAt ? { postedAt } : {}),
+    }),
   );
-  if (!approvers.length) {
+  if (approvals.current.length) {
+    const who = approvals.current.map((a) => a.login).join(', ');
+    report.checks.push({
+      check: 'Approved',
+      detail: `#${pull.number} approved by ${who}${postedAt ? ` after the plan comment was posted (${postedAt})` : ` on commit \`${commitSha.slice(0, 7)}\``}`,
+    });
+    return;
+  }
+  if (approvals.stale.length) {
+    const plan = shown?.marker.digest ? `plan \`${shown.marker.digest.slice(0, 12)}…\`` : 'the plan';
+    const given = approvals.stale.map((a) => describeApproval(a, commitSha)).join('; ');
+    const onCommit = approvals.stale.every((a) => a.commitSha === commitSha);
     throw new ActionError(
-      `Pull request #${pull.number} has no approving review of commit \`${commitSha.slice(0, 7)}\` from someone other than its author${pull.author ? ` (${pull.author})` : ''}. Approve the reviewed commit, then run again.`,
-      'approval-missing',
+      postedAt && onCommit
+        ? `Pull request #${pull.number} was approved before ${plan} was posted at ${postedAt} (${given}); approve again after reviewing it, then run again.`
+        : `Pull request #${pull.number} has no approval of ${plan} for commit \`${commitSha.slice(0, 7)}\`${postedAt ? ` given after it was posted at ${postedAt}` : ''} (${given}); approve again after reviewing it, then run again.`,
+      'approval-stale',
     );
   }
-  report.checks.push({ check: 'Approved', detail: `#${pull.number} approved by ${approvers.join(', ')}` });
+  throw new ActionError(
+    `Pull request #${pull.number} has no approving review of commit \`${commitSha.slice(0, 7)}\` from someone other than its author${pull.author ? ` (${pull.author})` : ''}. Approve the reviewed commit, then run again.`,
+    'approval-missing',
+  );
+}
+
+/** `hubot at 2025-06-02T10:00:00Z`, `hubot at … on commit \`aaaaaaa\`` when it approved another commit. */
+function describeApproval(approval: Approval, commitSha: string): string {
+  const commit = approval.commitSha === commitSha ? '' : ` on commit \`${approval.commitSha.slice(0, 7)}\``;
+  return `${approval.login} at ${approval.submittedAt || 'an unknown time'}${commit}`;
 }
 
 /** The plan comment says the plan was applied, or why applying failed. */

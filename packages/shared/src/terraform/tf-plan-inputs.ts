@@ -11,7 +11,7 @@ export function readTfPlanSettings(): { settings: TfPlanSettings; secrets: strin
   const refreshOnly = readBoolean('refresh-only', false);
   if (destroy && refreshOnly)
     throw invalidInput('refresh-only', 'cannot be combined with `destroy: true`; choose one.');
-  const { terraform, secrets } = readTerraformSettings({ lockTimeout: '2m' });
+  const { terraform, secrets } = readTerraformSettings({ lockTimeout: '5m' });
   const location = readStackLocation();
   checkStackFiles(terraform, path.resolve(repositoryRoot().dir, location.workingDirectory));
   const settings: TfPlanSettings = {

@@ -14,11 +14,18 @@ import { reportDiagnostics } from './diagnostics.ts';
 import { writePlanBundle } from './plan-bundle.ts';
 import { planDigest } from './plan-digest.ts';
 import { renderPlanComment, renderPlanSummary, stackReport, type PlanReport } from './plan-markdown.ts';
-import { outdatedPlanBody, readPlanMarker, renderPlanMarker, sameStack, type PlanMarker } from './plan-marker.ts';
+import {
+  outdatedPlanBody,
+  readPlanMarker,
+  renderPlanMarker,
+  samePlan,
+  sameStack,
+  type PlanMarker,
+} from './plan-marker.ts';
 import { maskPlan, maskTerraformValue, maskText } from './plan-mask.ts';
 import { summarizePlan } from './plan-summary.ts';
 import { prepareStack, type StackLocation } from './stack.ts';
-import type { TerraformSettings } from './terraform-inputs.ts';
+import { backendSecrets, type TerraformSettings } from './terraform-inputs.ts';
 import type { JsonPlan, PlanSummary } from './plan-types.ts';
 
 // tf-plan from start to end: install, init, workspace, validate, plan, show;
@@ -140,7 +147,7 @@ export async function runTfPlan(settings: TfPlanSettings, deps: TfPlanDeps): Pro
     if (settings.artifact) {
       if (!settings.encryptionKey) {
         core.warning(
-          'The plan artifact holds the plan and its JSON unencrypted, with every secret of the plan, readable by anyone who can read this repository. Set `plan-encryption-key` to encrypt them.',
+          `The plan artifact holds the plan and its JSON unencrypted, with every secret of the plan${backendSecrets(settings.backendConfig).length ? ' — and the credentials of `backend-config`, which Terraform keeps in the plan file —' : ''}, readable by anyone who can read this repository. Set \`plan-encryption-key\` to encrypt them.`,
         );
       }
       const uploaded = await stage(report, 'Upload the plan bundle', () =>
@@ -236,9 +243,9 @@ async function comment(settings: TfPlanSettings, deps: TfPlanDeps, report: PlanR
     {
       body: renderPlanComment(report, renderPlanMarker(marker)),
       readMarker: readPlanMarker,
-      isCurrent: (m) => sameStack(m, marker) && m.commitSha === marker.commitSha,
-      isSuperseded: (m) => sameStack(m, marker) && m.commitSha !== marker.commitSha && m.status !== 'outdated',
-      outdatedBody: (c) => outdatedPlanBody(c.body, marker.commitSha),
+      isCurrent: (m) => sameStack(m, marker) && samePlan(m, marker) && m.status !== 'outdated',
+      isSuperseded: (m) => sameStack(m, marker) && !samePlan(m, marker) && m.status !== 'outdated',
+      outdatedBody: (c) => outdatedPlanBody(c.body, marker),
     },
   ).catch((error: unknown) => {
     const status = statusOf(error);

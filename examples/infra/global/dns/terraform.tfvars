@@ -1,0 +1,2 @@
+zone         = "example.internal"
+environments = ["dev", "staging", "prod"]
