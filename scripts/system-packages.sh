@@ -18,6 +18,7 @@ wanted=(
   "ip:iproute2"                      # hosts in network namespaces
   "busybox:busybox-static"           # the example app image (FROM scratch)
   "jq:jq"                            # the workflows' own shell steps
+  "skopeo:skopeo"                    # docker-publish's source-image copies images registry to registry with it
   "git:git"                          # throwaway repositories of the workflow tests
   # PostgreSQL, the `pg` state backend of the reference repository's tests; its
   # server binaries are not on PATH but in /usr/lib/postgresql/<version>/bin.

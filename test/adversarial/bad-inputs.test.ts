@@ -122,7 +122,9 @@ const CASES: Case[] = [
   }),
   // docker-publish
   c('docker-publish', 'images', 'no images', { images: '' }),
-  c('docker-publish', 'images', 'an image name with upper case', (s) => ({ images: `${s.registry}/Team/App` })),
+  c('docker-publish', 'images', 'an image enable that is not a boolean', (s) => ({
+    images: `name=${s.registry}/team/app,enable=maybe`,
+  })),
   c('docker-publish', 'images', 'an image name with a tag', (s) => ({ images: `${s.registry}/team/app:1.0` })),
   c('docker-publish', 'images', 'an image name with a space and ..', (s) => ({ images: `${s.registry}/../x y` })),
   c('docker-publish', 'tags', 'an unknown tag type', { tags: 'type=nightly' }),
@@ -147,7 +149,17 @@ const CASES: Case[] = [
   c('docker-publish', 'registry-password', 'a registry-username without a password', {
     'registry-username': 'publisher',
   }),
-  c('docker-publish', 'labels', 'a label without =', { labels: 'just-a-word' }),
+  c('docker-publish', 'tags', 'a semver match that is no regular expression', {
+    tags: 'type=semver,pattern={{version}},match=v(',
+  }),
+  c('docker-publish', 'source-image', 'a source image by tag, not digest', (s) => ({
+    'source-image': `${s.registry}/team/app:1.0`,
+  })),
+  c('docker-publish', 'build-args', 'build-args beside a source image, which is copied, not built', (s) => ({
+    'source-image': `${s.registry}/team/app@sha256:${'a'.repeat(64)}`,
+    'build-args': 'VERSION=1',
+  })),
+  c('docker-publish', 'ecr-account-ids', 'an account ID of 5 digits', { 'ecr-account-ids': '12345' }),
   c('docker-publish', 'build-args', 'a build-arg with an empty name', { 'build-args': '=value' }),
   c('docker-publish', 'no-cache', 'no-cache that is not a boolean', { 'no-cache': 'maybe' }),
   // ansible-deploy

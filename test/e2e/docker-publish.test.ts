@@ -322,7 +322,6 @@ describe('docker-publish end to end', () => {
 
   it('refuses bad input with one clear error before anything is built', async () => {
     const cases: [Record<string, string>, RegExp][] = [
-      [{ images: `${registry.host}/Team/App` }, /Input 'images' has '.*Team\/App', which is not a valid image name/],
       [{ images: `${registry.host}/app:1.0` }, /Input 'images' has .*app:1\.0/],
       [{ images: `${registry.host}/app`, tags: 'type=nightly' }, /Input 'tags' .*nightly/],
       [{ images: `${registry.host}/app`, 'if-tag-exists': 'maybe' }, /Input 'if-tag-exists'/],
@@ -599,6 +598,268 @@ describe('docker-publish to ECR', () => {
       assert.equal(run.main.outputs['failure-reason'], 'aws-credentials-missing', run.main.log);
       assert.match(run.main.log, /configure-aws-credentials/);
       assert.doesNotMatch(run.main.log, /\[command\]docker (build|login) /);
+    } finally {
+      await run.cleanup();
+    }
+  });
+});
+
+describe('docker-publish promotes an existing image without building (source-image)', () => {
+  let second: Registry;
+  beforeAll(async () => {
+    second = await startRegistry({ [USER.username]: USER.password, [ECR_USER.username]: ECR_USER.password });
+  });
+  afterAll(() => second?.stop());
+
+  const auth = `Basic ${Buffer.from(`${USER.username}:${USER.password}`).toString('base64')}`;
+  const MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
+  const LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+
+  /** The manifest `repository:reference` has in `host`: its media type, size and digest. */
+  async function manifestOf(host: string, repository: string, reference: string) {
+    const response = await fetch(`http://${host}/v2/${repository}/manifests/${reference}`, {
+      headers: { authorization: auth, accept: [MANIFEST, LIST].join(', ') },
+    });
+    if (!response.ok) return undefined;
+    const body = Buffer.from(await response.arrayBuffer());
+    return {
+      mediaType: response.headers.get('content-type') ?? '',
+      size: body.length,
+      digest: response.headers.get('docker-content-digest') ?? '',
+    };
+  }
+
+  /**
+   * A two-platform image (a manifest list) in the first registry, made of two
+   * images pushed by docker-publish: there is no buildx here to build one.
+   */
+  async function pushManifestList(repository: string): Promise<{ digest: string; platforms: string[] }> {
+    const platforms: string[] = [];
+    for (const arch of ['amd64', 'arm64']) {
+      const run = await publish({
+        images: `${registry.host}/${repository}`,
+        context: await buildContext(`promote-${arch}`),
+        tags: `type=raw,value=${arch}`,
+      });
+      await run.cleanup();
+      expect(run.main.exitCode, run.main.log).toBe(0);
+      platforms.push(run.main.outputs.digest!);
+    }
+    const manifests = await Promise.all(
+      ['amd64', 'arm64'].map(async (architecture) => ({
+        ...(await manifestOf(registry.host, repository, architecture))!,
+        platform: { architecture, os: 'linux' },
+      })),
+    );
+    const response = await fetch(`http://${registry.host}/v2/${repository}/manifests/multi`, {
+      method: 'PUT',
+      headers: { authorization: auth, 'content-type': LIST },
+      body: JSON.stringify({ schemaVersion: 2, mediaType: LIST, manifests }),
+    });
+    expect(response.status, await response.text()).toBe(201);
+    return { digest: response.headers.get('docker-content-digest')!, platforms };
+  }
+
+  it('copies a manifest list to another repository and a second registry: same digest, every platform, every tag, nothing built', async () => {
+    const source = await pushManifestList('team/source');
+    const targets = [`${registry.host}/team/promoted`, `${second.host}/prod/app`];
+    const inputs = {
+      images: targets.join('\n'),
+      'source-image': `${registry.host}/team/source@${source.digest}`,
+      tags: 'type=semver,pattern={{version}}\ntype=raw,value=stable',
+      'registry-username': '',
+      'registry-password': '',
+      registries: [registry.host, second.host]
+        .map((host) => `- registry: ${host}\n  username: ${USER.username}\n  password: ${USER.password}`)
+        .join('\n'),
+      // No Dockerfile in the workspace: a promotion needs none.
+      context: '.',
+    };
+    const run = await publish(inputs, { event: tagPushEvent('v2.0.0') });
+    try {
+      expect(run.main.exitCode, run.main.log).toBe(0);
+      expect(run.main.outputs.digest).toBe(source.digest);
+      expect(run.main.outputs['image-refs']?.split('\n')).toEqual(targets.map((t) => `${t}@${source.digest}`));
+      expect(run.main.outputs['image-id']).toBe('');
+      expect(run.main.log).not.toMatch(/\[command\]docker (build|push) /);
+      expect(run.main.log).toMatch(/\[command\]skopeo copy --all --preserve-digests /);
+      for (const [target, host, repository] of [
+        [targets[0], registry.host, 'team/promoted'],
+        [targets[1], second.host, 'prod/app'],
+      ] as const) {
+        for (const tag of ['2.0.0', 'stable', 'latest']) {
+          const copied = await manifestOf(host, repository, tag);
+          expect(copied, `${target}:${tag}`).toMatchObject({ digest: source.digest, mediaType: LIST });
+        }
+        // Every platform came along, each under its own digest.
+        for (const platform of source.platforms) {
+          expect((await manifestOf(host, repository, platform))?.digest).toBe(platform);
+        }
+      }
+      expect(run.main.summary).toContain(`| \`${targets[1]}:stable\` | ✅ pushed | \`${source.digest}\` |`);
+      expect(run.visibleText()).not.toContain(USER.password);
+      expect(await leftovers(run)).toEqual([]);
+    } finally {
+      await run.cleanup();
+    }
+
+    // A re-run (if-tag-exists: skip): every tag is there; nothing is copied, and the digest is the one they hold.
+    const again = await publish({ ...inputs, 'if-tag-exists': 'skip' }, { event: tagPushEvent('v2.0.0') });
+    try {
+      expect(again.main.exitCode, again.main.log).toBe(0);
+      expect(again.main.outputs.digest).toBe(source.digest);
+      expect(again.main.outputs['image-refs']?.split('\n')).toEqual(targets.map((t) => `${t}@${source.digest}`));
+      expect(again.main.log).not.toMatch(/\[command\](docker (build|push)|skopeo copy) /);
+      expect(again.main.log).toContain(`nothing to build or push; the image is ${source.digest}.`);
+    } finally {
+      await again.cleanup();
+    }
+  });
+
+  it('reads the source from a registry that is only read from, with its own login', async () => {
+    const sourceRun = await publish({
+      images: `${second.host}/staging/app`,
+      context: await buildContext('promote-staging'),
+      tags: 'type=raw,value=rc',
+    });
+    await sourceRun.cleanup();
+    expect(sourceRun.main.exitCode, sourceRun.main.log).toBe(0);
+    const digest = sourceRun.main.outputs.digest!;
+
+    // registry-username/password go to the target; the source's registry has its own entry.
+    const run = await publish({
+      images: `${registry.host}/prod/from-staging`,
+      'source-image': `${second.host}/staging/app:rc@${digest}`,
+      tags: 'type=raw,value=1',
+      registries: `- registry: ${second.host}\n  username: ${ECR_USER.username}\n  password: ${ECR_USER.password}`,
+    });
+    try {
+      expect(run.main.exitCode, run.main.log).toBe(0);
+      expect(run.main.outputs.digest).toBe(digest);
+      expect(await registry.manifestDigest('prod/from-staging', '1', USER)).toBe(digest);
+      expect(run.main.log).toContain(`${second.host}: logged in as ${ECR_USER.username}`);
+    } finally {
+      await run.cleanup();
+    }
+  });
+
+  it('refuses a source named by tag, before any login', async () => {
+    const run = await publish({
+      images: `${registry.host}/prod/app`,
+      'source-image': `${registry.host}/team/source:latest`,
+      tags: 'type=raw,value=1',
+    });
+    try {
+      expect(run.main.exitCode).toBe(1);
+      expect(run.main.outputs['failure-reason']).toBe('invalid-input');
+      expect(run.main.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toEqual([
+        expect.stringMatching(
+          /^Input 'source-image' is '.*team\/source:latest', which has no digest: name the image by digest/,
+        ),
+      ]);
+      expect(run.main.log).not.toContain('[command]');
+    } finally {
+      await run.cleanup();
+    }
+  });
+});
+
+describe('docker-publish reports a failed build by its error', () => {
+  it("headlines the first real error, not the deprecation notice, and puts the build's last lines in the summary", async () => {
+    const dir = path.join(contexts, 'failing');
+    await mkdir(dir, { recursive: true });
+    // busybox (static) as the image's shell, so that a RUN can fail as it would in a real image.
+    await writeFile(path.join(dir, 'busybox'), await readFile('/bin/busybox'), { mode: 0o755 });
+    await writeFile(path.join(dir, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/sh\nRUN false\n');
+    const run = await publish({ images: `${registry.host}/team/failing`, context: dir, tags: 'type=raw,value=1' });
+    try {
+      expect(run.main.exitCode).toBe(1);
+      expect(run.main.outputs['failure-reason']).toBe('build-failed');
+      const [error] = run.main.annotations.filter((a) => a.level === 'error');
+      expect(error?.message.split('\n')[0]).toBe(
+        "docker build failed: The command '/bin/sh -c false' returned a non-zero code: 1",
+      );
+      expect(run.main.summary).toContain(
+        "**❌ docker-publish failed:** docker build failed: The command '/bin/sh -c false' returned a non-zero code: 1 (`build-failed`)",
+      );
+      expect(run.main.summary).toMatch(
+        /```\nThe build's last lines:\n[\s\S]*Step 3\/\d+ : RUN false[\s\S]*returned a non-zero code: 1\n```/,
+      );
+      expect(run.main.summary).not.toContain('docs.docker.com/go/buildx');
+      expect(run.visibleText()).not.toContain(USER.password);
+    } finally {
+      await run.cleanup();
+    }
+  });
+});
+
+describe('docker-publish logs in to further ECR accounts for base images (ecr-account-ids)', () => {
+  let base: Registry;
+  let ecr: EcrApiFake;
+  beforeAll(async () => {
+    base = await startRegistry({ [USER.username]: USER.password, [ECR_USER.username]: ECR_USER.password });
+    // The token's proxyEndpoint names the registry docker logs in to: here the local one standing for that account's.
+    ecr = await startEcrApiFake({ proxyEndpoint: () => `https://${base.host}` });
+  });
+  afterAll(async () => {
+    await Promise.all([base?.stop(), ecr?.close()]);
+  });
+
+  it('gets a token per account with registryIds and logs in before the build, which pulls its base image', async () => {
+    // The base image, in the other account's registry, and not in the engine: the build must pull it.
+    const config = await mkdtemp(path.join(tmpdir(), 'base-config-'));
+    const docker = (args: string[]) => engine.docker(args, { env: { DOCKER_CONFIG: config } });
+    try {
+      const context = await buildContext('base-image');
+      await docker(['build', '-t', `${base.host}/base/busy:1`, context]);
+      await docker(['login', '--username', USER.username, '--password', USER.password, base.host]);
+      await docker(['push', `${base.host}/base/busy:1`]);
+      await docker(['rmi', `${base.host}/base/busy:1`]);
+    } finally {
+      await rm(config, { recursive: true, force: true });
+    }
+    const dir = path.join(contexts, 'from-other-account');
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'Dockerfile'), `FROM ${base.host}/base/busy:1\nLABEL from=other-account\n`);
+
+    const run = await publish(
+      {
+        images: `${registry.host}/team/derived`,
+        context: dir,
+        tags: 'type=raw,value=1',
+        'ecr-account-ids': '210987654321, 210987654321',
+      },
+      { env: { ...ecr.env(), AWS_EC2_METADATA_DISABLED: 'true' } },
+    );
+    try {
+      expect(run.main.exitCode, run.main.log).toBe(0);
+      expect(ecr.requestsTo('GetAuthorizationToken').map((r) => r.body)).toEqual([{ registryIds: ['210987654321'] }]);
+      expect(run.main.log).toContain(
+        `${base.host}: logged in as AWS (ECR, account 210987654321, for the build's base images)`,
+      );
+      expect(run.main.log.indexOf("for the build's base images")).toBeLessThan(
+        run.main.log.indexOf('[command]docker build '),
+      );
+      expect(await registry.manifestDigest('team/derived', '1', USER)).toBe(run.main.outputs.digest);
+      expect(run.visibleText()).not.toContain(FAKE_ECR_PASSWORD);
+      expect(await leftovers(run)).toEqual([]);
+    } finally {
+      await run.cleanup();
+    }
+  });
+
+  it('refuses an account ID that is not 12 digits, before anything runs', async () => {
+    const run = await publish({
+      images: `${registry.host}/team/derived`,
+      context: await buildContext('bad-account'),
+      tags: 'type=raw,value=1',
+      'ecr-account-ids': '21098765432',
+    });
+    try {
+      expect(run.main.exitCode).toBe(1);
+      expect(run.main.outputs['failure-reason']).toBe('invalid-input');
+      expect(run.main.log).toMatch(/Input 'ecr-account-ids' has "21098765432", which is not an AWS account ID/);
+      expect(run.main.log).not.toContain('[command]');
     } finally {
       await run.cleanup();
     }

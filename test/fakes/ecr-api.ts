@@ -43,6 +43,12 @@ export interface EcrApiFakeOptions {
   region?: string;
   /** The clock of timestamps and of the signature's age; default the real one. */
   now?: () => Date;
+  /**
+   * The proxyEndpoint GetAuthorizationToken gives for an account; default
+   * AWS's `https://<account>.dkr.ecr.<region>.amazonaws.com`. Tests point it
+   * at a local registry, which `docker login` can reach.
+   */
+  proxyEndpoint?: (registryId: string) => string;
 }
 
 export type EcrFault =
@@ -241,7 +247,7 @@ export async function startEcrApiFake(options: EcrApiFakeOptions = {}): Promise<
           authorizationData: registryIds.map((id) => ({
             authorizationToken: token(),
             expiresAt,
-            proxyEndpoint: `https://${id}.dkr.ecr.${region}.amazonaws.com`,
+            proxyEndpoint: options.proxyEndpoint?.(id) ?? `https://${id}.dkr.ecr.${region}.amazonaws.com`,
           })),
         };
       },

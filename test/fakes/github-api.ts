@@ -15,6 +15,7 @@ import { actionsRoutes } from './github-api/routes-actions.ts';
 import { issueRoutes } from './github-api/routes-issues.ts';
 import { metaRoutes } from './github-api/routes-meta.ts';
 import { pullRoutes } from './github-api/routes-pulls.ts';
+import { repositoryRoutes } from './github-api/routes-repositories.ts';
 import type {
   Artifact,
   Issue,
@@ -128,7 +129,14 @@ export async function startGitHubApiFake(options: GitHubApiFakeOptions = {}): Pr
   const state = new FakeState(options.now ?? (() => new Date()));
   const faults = new FaultPlan();
   const log: LoggedRequest[] = [];
-  const routes = [...issueRoutes, ...pullRoutes, ...actionsRoutes, ...metaRoutes, ...graphqlRoutes];
+  const routes = [
+    ...issueRoutes,
+    ...pullRoutes,
+    ...actionsRoutes,
+    ...repositoryRoutes,
+    ...metaRoutes,
+    ...graphqlRoutes,
+  ];
   const server = await startApiServer(state, routes, faults, log);
   state.baseUrl = server.url;
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { tmpdir } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
-import { describe, it, type TestContext } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import {
   createEcrClient,
   ecrLogin,
@@ -75,6 +75,16 @@ function client(t: TestContext) {
 const options = { create: false, scanOnPush: false, tagImmutability: 'MUTABLE' } as const;
 
 describe('ECR login', () => {
+  it('asks for a further account by registryIds and names the host of its registry (proxyEndpoint)', async (t) => {
+    const fake = await setup(t);
+
+    const credentials = await ecrLogin(client(t), '210987654321');
+
+    expect(credentials.host).toBe('210987654321.dkr.ecr.us-east-1.amazonaws.com');
+    expect(credentials.password).toBe(FAKE_ECR_PASSWORD);
+    expect(fake.requestsTo('GetAuthorizationToken').map((r) => r.body)).toEqual([{ registryIds: ['210987654321'] }]);
+  });
+
   it("returns the registry's password for user AWS, from a request signed for ecr in the region", async (t) => {
     const fake = await setup(t);
     const before = Date.now();

@@ -29114,6 +29114,10 @@ var action_mask = __nccwpck_require__(3186);
 function readInput(name) {
     return core/* getInput */.V4(name);
 }
+/** The value of an input as written, spaces and line breaks kept (a separator, a secret). */
+function readUntrimmed(name) {
+    return core/* getInput */.V4(name, { trimWhitespace: false });
+}
 function readString(name, fallback = '') {
     return readInput(name) || fallback;
 }
@@ -29125,7 +29129,7 @@ function readRequired(name) {
 }
 /** A secret input: registered with the runner's mask before it is returned. */
 function readSecret(name) {
-    const value = core/* getInput */.V4(name, { trimWhitespace: false });
+    const value = readUntrimmed(name);
     (0,action_mask/* maskSecret */.$l)(value);
     return value.trim() ? value : '';
 }

@@ -17,7 +17,7 @@ const runnerTemp = process.env.RUNNER_TEMP ?? '/tmp';
 const TEMP_DIRS = 'temp-dirs';
 
 async function main(): Promise<void> {
-  const { settings, version, warnings } = readPublishInputs();
+  const { settings, version, metadata, separators, warnings } = await readPublishInputs();
   warnings.forEach((warning) => core.warning(warning));
   const configDir = await createDockerConfig(
     runnerTemp,
@@ -37,7 +37,14 @@ async function main(): Promise<void> {
       warn: (message) => core.warning(message),
       group: (title, fn) => core.group(title, fn),
     });
-    const report = { version, labels: settings.labels, result };
+    const report = {
+      version,
+      labels: settings.labels,
+      result,
+      images: metadata.images,
+      annotations: metadata.annotations,
+      separators,
+    };
     setOutputs(publishOutputs(report));
     await appendSummary(renderPublishSummary(report));
   } finally {

@@ -67509,7 +67509,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   gM: () => (/* binding */ readYaml)
 });
 
-// UNUSED EXPORTS: parseBoolean, parseDurationInput, parseInteger, parseKeyValues, parseList, parseMapInput, parseYamlInput, readChoice, readInput, readKeyValues, readPath, readRequired, readSecret, repositoryRoot, resolvePathInput, runnerTempRoot
+// UNUSED EXPORTS: parseBoolean, parseDurationInput, parseInteger, parseKeyValues, parseList, parseMapInput, parseYamlInput, readChoice, readInput, readKeyValues, readPath, readRequired, readSecret, readUntrimmed, repositoryRoot, resolvePathInput, runnerTempRoot
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
@@ -67540,6 +67540,10 @@ var mask = __nccwpck_require__(3186);
 function readInput(name) {
     return lib_core/* getInput */.V4(name);
 }
+/** The value of an input as written, spaces and line breaks kept (a separator, a secret). */
+function readUntrimmed(name) {
+    return core.getInput(name, { trimWhitespace: false });
+}
 function readString(name, fallback = '') {
     return readInput(name) || fallback;
 }
@@ -67551,7 +67555,7 @@ function readRequired(name) {
 }
 /** A secret input: registered with the runner's mask before it is returned. */
 function readSecret(name) {
-    const value = core.getInput(name, { trimWhitespace: false });
+    const value = readUntrimmed(name);
     maskSecret(value);
     return value.trim() ? value : '';
 }

@@ -15,6 +15,11 @@ export function readInput(name: string): string {
   return core.getInput(name);
 }
 
+/** The value of an input as written, spaces and line breaks kept (a separator, a secret). */
+export function readUntrimmed(name: string): string {
+  return core.getInput(name, { trimWhitespace: false });
+}
+
 export function readString(name: string, fallback = ''): string {
   return readInput(name) || fallback;
 }
@@ -27,7 +32,7 @@ export function readRequired(name: string): string {
 
 /** A secret input: registered with the runner's mask before it is returned. */
 export function readSecret(name: string): string {
-  const value = core.getInput(name, { trimWhitespace: false });
+  const value = readUntrimmed(name);
   maskSecret(value);
   return value.trim() ? value : '';
 }

@@ -22,6 +22,7 @@ function options(overrides: Partial<BuildOptions> = {}): BuildOptions {
     load: false,
     noCache: false,
     pull: false,
+    annotations: [],
     ...overrides,
   };
 }
@@ -107,6 +108,14 @@ describe('buildCommand', () => {
     assert.doesNotThrow(() =>
       buildCommand(options({ provenance: 'false', platforms: ['linux/amd64'] }), 'classic', files),
     );
+  });
+
+  it('writes annotations only where buildx pushes: the classic builder and docker push have none', () => {
+    const annotations = ['manifest:org.opencontainers.image.title=app', 'index:org.opencontainers.image.version=1'];
+    const pushed = buildCommand(options({ annotations, platforms: ['linux/amd64', 'linux/arm64'] }), 'buildx', files);
+    expect(pushed.filter((arg, i) => pushed[i - 1] === '--annotation')).toEqual(annotations);
+    expect(buildCommand(options({ annotations }), 'buildx', files)).not.toContain('--annotation');
+    expect(buildCommand(options({ annotations }), 'classic', files)).not.toContain('--annotation');
   });
 
   it('refuses to load a multi-platform image', () => {

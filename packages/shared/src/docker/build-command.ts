@@ -24,6 +24,11 @@ export interface BuildOptions {
   load: boolean;
   noCache: boolean;
   pull: boolean;
+  /**
+   * OCI annotations as buildx's `--annotation` takes them (`manifest:key=value`):
+   * written only where buildx pushes (the classic builder and `docker push` have none).
+   */
+  annotations: readonly string[];
 }
 
 export interface BuildFiles {
@@ -154,8 +159,10 @@ export function buildCommand(options: BuildOptions, builder: Builder, files: Bui
     for (const [id, file] of Object.entries(options.secretFiles)) args.push('--secret', `id=${id},src=${file}`);
     if (options.provenance) args.push(`--provenance=${options.provenance}`);
     args.push('--metadata-file', files.metadataFile);
-    if (pushedByBuildx(options, builder)) args.push('--push');
-    else args.push('--load');
+    if (pushedByBuildx(options, builder)) {
+      for (const annotation of options.annotations) args.push('--annotation', annotation);
+      args.push('--push');
+    } else args.push('--load');
   }
   args.push(options.context);
   return args;

@@ -1,5 +1,7 @@
 import { ActionError } from '../action/action-error.ts';
+import { redact } from '../action/mask.ts';
 import { childEnv, spawnRunner, type CommandResult, type CommandRunner } from '../util/command.ts';
+import { buildErrorHeadline, buildOutputTail } from './build-errors.ts';
 
 // The docker CLI as docker-publish uses it: every command with the run's own
 // DOCKER_CONFIG, passwords only on stdin, and failures turned into errors
@@ -18,12 +20,12 @@ export interface DockerCliOptions {
   binary?: string;
 }
 
-/** A push that failed; `output` is what docker printed, for the retry decision. */
+/** A push (or a copy, `action`) that failed; `output` is what docker printed, for the retry decision. */
 export class PushError extends ActionError {
   readonly output: string;
 
-  constructor(reference: string, error: string, output = error) {
-    super(`Pushing ${reference} failed: ${lastLines(error)}`, 'push-failed');
+  constructor(reference: string, error: string, output = error, action = 'Pushing') {
+    super(`${action} ${reference} failed: ${lastLines(error)}`, 'push-failed');
     this.output = output;
   }
 }
@@ -47,6 +49,9 @@ export function createDockerCli(options: DockerCliOptions) {
   };
 
   return {
+    /** The run's DOCKER_CONFIG, whose config.json holds the logins (skopeo reads it too). */
+    configDir: options.configDir,
+
     /** Fails with one clear line when no engine answers. */
     async checkEngine(): Promise<string> {
       const result = await docker(['version', '--format', '{{.Server.Version}}']);
@@ -79,8 +84,14 @@ export function createDockerCli(options: DockerCliOptions) {
     async build(args: string[]): Promise<void> {
       const result = await docker(args, { echo: true });
       if (result.exitCode !== 0) {
+        // The headline is the first real error (not the classic builder's
+        // deprecation notice); the output's last lines follow for the summary.
+        const headline = buildErrorHeadline(result.stderr.trim() ? result.stderr : result.stdout);
+        const tail = buildOutputTail(`${result.stdout}\n${result.stderr}`);
         throw new ActionError(
-          `docker ${args[0] === 'buildx' ? 'buildx build' : 'build'} failed: ${lastLines(result.stderr)}`,
+          redact(
+            `docker ${args[0] === 'buildx' ? 'buildx build' : 'build'} failed: ${headline}\nThe build's last lines:\n${tail}`,
+          ),
           'build-failed',
         );
       }

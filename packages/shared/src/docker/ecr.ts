@@ -18,8 +18,12 @@ import type { RegistryCredentials } from './docker-cli.ts';
 // server errors from its standard retry strategy. What is added here is the
 // failures a user can fix, told as such.
 
-/** What `docker login` needs, and when ECR's token expires. The password is a secret: mask it before anything can print it. */
-export type EcrCredentials = RegistryCredentials & { expiresAt?: Date };
+/**
+ * What `docker login` needs, when ECR's token expires, and the registry host
+ * the token is for (from its proxyEndpoint). The password is a secret: mask
+ * it before anything can print it.
+ */
+export type EcrCredentials = RegistryCredentials & { expiresAt?: Date; host?: string };
 
 /** ECR Public's API lives in us-east-1 only, whatever the region of the job. */
 const ECR_PUBLIC_REGION = 'us-east-1';
@@ -44,7 +48,10 @@ export async function ecrLogin(client: ECRClient, accountId: string): Promise<Ec
   const data = response.authorizationData?.[0];
   if (!data?.authorizationToken)
     throw new Error(`Amazon ECR returned no authorization token for account ${accountId}.`);
-  return decodeToken(data.authorizationToken, data.expiresAt);
+  const credentials = decodeToken(data.authorizationToken, data.expiresAt);
+  const host = data.proxyEndpoint?.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  if (host) credentials.host = host;
+  return credentials;
 }
 
 /** Docker credentials for public.ecr.aws (ecr-public:GetAuthorizationToken, sts:GetServiceBearerToken). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, expect, it } from 'vitest';
 import { invalidInputError } from '../../../../test/assertions.ts';
-import { isValidTag, parseImageName } from './image-reference.ts';
+import { isValidTag, parseDigestReference, parseImageName } from './image-reference.ts';
 
 const HINT = 'write it as registry/path/name without a tag, e.g. ghcr.io/org/app';
 
@@ -215,5 +215,33 @@ describe('isValidTag', () => {
     for (const tag of ['', '.hidden', '-dash', 'feature/x', 'a+b', 'a b', 'v1:2', 'x'.repeat(129), 'tag\n']) {
       assert.equal(isValidTag(tag), false, JSON.stringify(tag));
     }
+  });
+});
+
+describe('parseDigestReference (source-image)', () => {
+  const DIGEST = `sha256:${'ab'.repeat(32)}`;
+
+  it('reads name@digest, dropping a tag written before the digest', () => {
+    expect(parseDigestReference(`ghcr.io/org/app@${DIGEST}`, 'source-image')).toEqual({
+      image: { registry: 'ghcr.io', repository: 'org/app', name: 'ghcr.io/org/app' },
+      digest: DIGEST,
+      reference: `ghcr.io/org/app@${DIGEST}`,
+    });
+    expect(parseDigestReference(`127.0.0.1:5000/app:1.0@${DIGEST}`, 'source-image').reference).toBe(
+      `127.0.0.1:5000/app@${DIGEST}`,
+    );
+    expect(parseDigestReference(`org/app@${DIGEST}`, 'source-image').reference).toBe(`docker.io/org/app@${DIGEST}`);
+  });
+
+  it('requires a digest, since a tag could move', () => {
+    expect(() => parseDigestReference('ghcr.io/org/app:1.0', 'source-image')).toThrow(
+      /^Input 'source-image' is 'ghcr\.io\/org\/app:1\.0', which has no digest: name the image by digest/,
+    );
+    expect(() => parseDigestReference('ghcr.io/org/app@sha256:abc', 'source-image')).toThrow(
+      /^Input 'source-image' has the digest 'sha256:abc': write sha256: and 64 lowercase hexadecimal digits$/,
+    );
+    expect(() => parseDigestReference(`ghcr.io/Org/App@${DIGEST}`, 'source-image')).toThrow(
+      /^Input 'source-image' has .*which is not a valid image name/,
+    );
   });
 });

@@ -137,3 +137,38 @@ function registryProblem(domain: string): string | undefined {
   }
   return undefined;
 }
+
+/** An existing image named by digest: what `source-image` gives. */
+export interface DigestReference {
+  image: ImageName;
+  /** `sha256:` and 64 hex digits. */
+  digest: string;
+  /** `${image.name}@${digest}`: the tag, if one was written, dropped (the digest is what is copied). */
+  reference: string;
+}
+
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
+/**
+ * Reads `name[:tag]@sha256:…`. A digest is required: a tag could move between
+ * the tests of an image and its promotion, a digest cannot.
+ */
+export function parseDigestReference(text: string, inputName: string): DigestReference {
+  const at = text.indexOf('@');
+  if (at < 0) {
+    throw invalidInput(
+      inputName,
+      `is ${shown(text)}, which has no digest: name the image by digest (registry/app@sha256:…), since a tag could move; the digest is the 'digest' output of the step that pushed it`,
+    );
+  }
+  const digest = text.slice(at + 1);
+  if (!DIGEST.test(digest)) {
+    throw invalidInput(inputName, `has the digest ${shown(digest)}: write sha256: and 64 lowercase hexadecimal digits`);
+  }
+  let name = text.slice(0, at);
+  // A tag before the digest is allowed by Docker and ignored by it: so here.
+  const tagAt = name.indexOf(':', name.lastIndexOf('/') + 1);
+  if (tagAt >= 0 && isValidTag(name.slice(tagAt + 1))) name = name.slice(0, tagAt);
+  const image = parseImageName(name, inputName);
+  return { image, digest, reference: `${image.name}@${digest}` };
+}

@@ -4,7 +4,7 @@ import { invalidInputError } from '../../../../test/assertions.ts';
 import { webhookPayload } from '../../../../test/harness/webhooks.ts';
 import { parseKeyValues } from '../action/inputs.ts';
 import { ociLabels } from './oci-labels.ts';
-import type { GitContext } from './tag-engine.ts';
+import type { GitContext } from './metadata/context.ts';
 
 const NOW = new Date('2020-01-10T00:30:00.000Z');
 

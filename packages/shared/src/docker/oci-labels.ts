@@ -1,41 +1,44 @@
 import { invalidInput } from '../action/action-error.ts';
-import { isRecord } from '../util/values.ts';
-import { globalExpressionProblem, renderGlobalExpressions, resolveGitContext, type GitContext } from './tag-engine.ts';
+import { globalScope, resolveGitContext, type GitContext } from './metadata/context.ts';
+import { expressionProblem, GLOBAL_NAMES, render } from './metadata/expressions.ts';
 
-// The OCI image labels docker/metadata-action sets, from the repository in the
-// event payload, with the user's `labels` input winning by key.
+// The OCI image labels docker/metadata-action sets, from the repository (the
+// event payload's, else the API's), with the user's `labels` input winning by
+// key. Annotations are the same keys (metadata/annotations.ts).
 
 const OCI = 'org.opencontainers.image';
 
 /**
  * title, description, url, source, version, created, revision and licenses,
  * then the overrides (whose values may use the global expressions of `tags`),
- * sorted by key as metadata-action sorts them.
+ * sorted by key as metadata-action sorts them. `inputName` is the input the
+ * overrides come from, for messages.
  */
 export function ociLabels(
   context: GitContext,
   version: string,
   overrides: Record<string, string>,
+  options: { inputName?: string; warnings?: string[] } = {},
 ): Record<string, string> {
+  const inputName = options.inputName ?? 'labels';
   const resolved = resolveGitContext(context);
-  const repository = isRecord(resolved.payload.repository) ? resolved.payload.repository : {};
-  const text = (value: unknown) => (typeof value === 'string' ? value : '');
-  const license = isRecord(repository.license) ? text(repository.license.spdx_id) : '';
+  const { repository } = resolved;
   const labels: Record<string, string> = {
-    [`${OCI}.title`]: text(repository.name),
-    [`${OCI}.description`]: text(repository.description),
-    [`${OCI}.url`]: text(repository.html_url),
-    [`${OCI}.source`]: text(repository.html_url),
+    [`${OCI}.title`]: repository.name,
+    [`${OCI}.description`]: repository.description,
+    [`${OCI}.url`]: repository.htmlUrl,
+    [`${OCI}.source`]: repository.htmlUrl,
     [`${OCI}.version`]: version,
     [`${OCI}.created`]: resolved.now.toISOString(),
     [`${OCI}.revision`]: resolved.sha,
-    [`${OCI}.licenses`]: license,
+    [`${OCI}.licenses`]: repository.license,
   };
+  const scope = globalScope(resolved);
   for (const [key, value] of Object.entries(overrides)) {
-    const problem = globalExpressionProblem(value);
+    const problem = expressionProblem(value, GLOBAL_NAMES, options.warnings);
     if (problem)
-      throw invalidInput('labels', `has ${problem} in the value of ${key}; use the expressions of \`tags\`.`);
-    labels[key] = renderGlobalExpressions(value, resolved);
+      throw invalidInput(inputName, `has ${problem} in the value of ${key}; use the expressions of \`tags\`.`);
+    labels[key] = render(value, scope);
   }
   return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
 }

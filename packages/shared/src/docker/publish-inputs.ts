@@ -10,22 +10,31 @@ import {
   readList,
   readPath,
   readString,
+  readUntrimmed,
   repositoryRoot,
   resolvePathInput,
 } from '../action/inputs.ts';
 import { maskSecret } from '../action/mask.ts';
 import { readRunContext } from '../github/run-context.ts';
 import { checkBuildInputs } from './build-command.ts';
-import { parseImageName } from './image-reference.ts';
-import { ociLabels } from './oci-labels.ts';
+import { parseDigestReference } from './image-reference.ts';
+import type { GitContext } from './metadata/context.ts';
+import { completeContext, runLookups, type ContextLookups } from './metadata/context-lookups.ts';
+import { readMetadataEnvironment } from './metadata/environment.ts';
+import { usesCommitDate } from './metadata/expressions.ts';
+import { computeMetadata, type Metadata, type MetadataInputs } from './metadata/meta.ts';
+import type { Separators } from './metadata/outputs.ts';
 import type { PublishSettings } from './publish.ts';
-import { parseRegistries, planLogins } from './registry-logins.ts';
-import { computeTags, parseFlavor, parseTagRules, type GitContext } from './tag-engine.ts';
+import { parseEcrAccountIds, parseRegistries, planLogins } from './registry-logins.ts';
 
 export interface PublishInputs {
   settings: PublishSettings;
   version: string;
-  /** Rules that produced nothing for a reason worth a warning. */
+  /** What the tag engine computed: tags, the user's spelling of each reference, labels, annotations. */
+  metadata: Metadata;
+  /** sep-tags, sep-labels, sep-annotations. */
+  separators: Separators;
+  /** Rules that produced nothing, lines skipped, lookups that failed: each worth a warning. */
   warnings: string[];
 }
 
@@ -33,7 +42,16 @@ export interface PublishInputs {
  * Reads and checks every docker-publish input; secrets are masked first. Any
  * mistake is one invalid-input error, before a login or a build.
  */
-export function readPublishInputs(env: NodeJS.ProcessEnv = process.env, now = new Date()): PublishInputs {
+export async function readPublishInputs(
+  env: NodeJS.ProcessEnv = process.env,
+  now = new Date(),
+  lookups: ContextLookups = runLookups({
+    token: readInput('github-token'),
+    repository: env.GITHUB_REPOSITORY ?? '',
+    workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
+    env,
+  }),
+): Promise<PublishInputs> {
   const password = readInput('registry-password');
   maskSecret(password);
   const registries = parseRegistries(readInput('registries'), maskSecret);
@@ -43,18 +61,29 @@ export function readPublishInputs(env: NodeJS.ProcessEnv = process.env, now = ne
   const secrets = readKeyValues('secrets');
   Object.values(secrets).forEach(maskSecret);
 
-  const imageLines = readList('images');
-  if (!imageLines.length) throw invalidInput('images', 'is empty; give one image name per line, e.g. ghcr.io/org/app');
-  const images = imageLines.map((line) => parseImageName(line, 'images'));
+  const metadataInputs: MetadataInputs = {
+    images: readInput('images'),
+    tags: readInput('tags'),
+    flavor: readInput('flavor'),
+    labels: readInput('labels'),
+    annotations: readInput('annotations'),
+  };
+  const metadataEnv = readMetadataEnvironment(env);
+  const git = gitContext(env, now, metadataEnv);
+  // Every metadata input is checked on the payload alone; the lookups
+  // (commit date, repository) wait until every input has been checked.
+  const checked = computeMetadata(metadataInputs, git, metadataEnv.annotationLevels);
+  const images = checked.images.map((image) => image.name);
 
-  const git = gitContext(env, now);
-  const computed = computeTags(parseTagRules(readInput('tags')), parseFlavor(readInput('flavor')), git);
-  const labels = ociLabels(git, computed.version, readKeyValues('labels'));
-
+  const source = readInput('source-image')
+    ? parseDigestReference(readInput('source-image'), 'source-image')
+    : undefined;
+  if (source) refuseBuildInputs();
   const context = readPath('context', 'directory', '.');
   const build: PublishSettings['build'] = {
     context,
-    file: dockerfile(context),
+    // A promotion (source-image) builds nothing: no Dockerfile is needed.
+    file: source ? '' : dockerfile(context),
     target: readString('target'),
     buildArgs: readKeyValues('build-args'),
     platforms: readList('platforms').flatMap((line) =>
@@ -70,35 +99,77 @@ export function readPublishInputs(env: NodeJS.ProcessEnv = process.env, now = ne
     load: readBoolean('load', false),
     noCache: readBoolean('no-cache', false),
     pull: readBoolean('pull', false),
+    annotations: checked.annotations,
   };
-  checkBuildInputs(build, { labels, secretIds: Object.keys(secrets) });
+  checkBuildInputs(build, { labels: checked.labels, secretIds: Object.keys(secrets) });
+  const logins = planLogins(
+    images.map((image) => image.registry),
+    {
+      registries,
+      username: readString('registry-username'),
+      password,
+      pullHosts: source ? [source.image.registry] : [],
+      ecrAccountIds: parseEcrAccountIds(readInput('ecr-account-ids')),
+      awsRegion: env.AWS_REGION || env.AWS_DEFAULT_REGION || '',
+    },
+  );
+  const ifTagExists = readChoice('if-tag-exists', ['overwrite', 'skip', 'fail'], 'overwrite');
+  const ecr: PublishSettings['ecr'] = {
+    createRepository: readBoolean('ecr-create-repository', false),
+    scanOnPush: readBoolean('ecr-scan-on-push', true),
+    tagImmutability:
+      readChoice('ecr-tag-immutability', ['mutable', 'immutable'], 'mutable') === 'immutable' ? 'IMMUTABLE' : 'MUTABLE',
+  };
+  const retry = {
+    attempts: readInteger('push-attempts', 4, { min: 1, max: 20 }),
+    firstDelayMs: readDuration('push-retry-delay', '2s'),
+    maxDelayMs: 60_000,
+  };
 
+  const lookupWarnings: string[] = [];
+  const completed = await completeContext(git, lookups, {
+    needsCommitDate: usesCommitDate(...Object.values(metadataInputs)),
+    warn: (message) => lookupWarnings.push(message),
+  });
+  const metadata = computeMetadata(metadataInputs, completed, metadataEnv.annotationLevels);
   const settings: PublishSettings = {
     images,
-    tags: computed.tags,
-    labels,
-    logins: planLogins(
-      images.map((image) => image.registry),
-      { registries, username: readString('registry-username'), password },
-    ),
-    build,
+    tags: metadata.tags,
+    labels: metadata.labels,
+    logins,
+    build: { ...build, annotations: metadata.annotations },
     secrets,
-    ifTagExists: readChoice('if-tag-exists', ['overwrite', 'skip', 'fail'], 'overwrite'),
-    ecr: {
-      createRepository: readBoolean('ecr-create-repository', false),
-      scanOnPush: readBoolean('ecr-scan-on-push', true),
-      tagImmutability:
-        readChoice('ecr-tag-immutability', ['mutable', 'immutable'], 'mutable') === 'immutable'
-          ? 'IMMUTABLE'
-          : 'MUTABLE',
-    },
-    retry: {
-      attempts: readInteger('push-attempts', 4, { min: 1, max: 20 }),
-      firstDelayMs: readDuration('push-retry-delay', '2s'),
-      maxDelayMs: 60_000,
-    },
+    ifTagExists,
+    ecr,
+    retry,
+    ...(source ? { source } : {}),
   };
-  return { settings, version: computed.version, warnings: computed.warnings };
+  const separators = {
+    tags: separator('sep-tags'),
+    labels: separator('sep-labels'),
+    annotations: separator('sep-annotations'),
+  };
+  return {
+    settings,
+    version: metadata.version,
+    metadata,
+    separators,
+    warnings: [...lookupWarnings, ...metadata.warnings],
+  };
+}
+
+// Inputs of the build, which a promotion (source-image) does not run.
+const BUILD_INPUTS = ['file', 'target', 'build-args', 'platforms', 'cache-from', 'cache-to', 'provenance', 'secrets'];
+const BUILD_SWITCHES = ['load', 'no-cache', 'pull'];
+
+function refuseBuildInputs(): void {
+  const given = BUILD_INPUTS.find((name) => readInput(name)) ?? BUILD_SWITCHES.find((name) => readBoolean(name, false));
+  if (given) {
+    throw invalidInput(
+      given,
+      'configures the build, and source-image copies an existing image without building: remove one of the two.',
+    );
+  }
 }
 
 /**
@@ -124,7 +195,11 @@ function dockerfile(context: string): string {
   );
 }
 
-function gitContext(env: NodeJS.ProcessEnv, now: Date): GitContext {
+function gitContext(
+  env: NodeJS.ProcessEnv,
+  now: Date,
+  metadataEnv: ReturnType<typeof readMetadataEnvironment>,
+): GitContext {
   const run = readRunContext(env);
   return {
     eventName: run.eventName,
@@ -133,6 +208,12 @@ function gitContext(env: NodeJS.ProcessEnv, now: Date): GitContext {
     sha: env.GITHUB_SHA ?? '',
     payload: run.payload,
     now,
-    prHeadSha: env.DOCKER_METADATA_PR_HEAD_SHA === 'true',
+    prHeadSha: metadataEnv.prHeadSha,
+    shortShaLength: metadataEnv.shortShaLength,
   };
+}
+
+/** A separator input, untrimmed as metadata-action reads it (a space is a separator); unset, a newline. */
+function separator(name: string): string {
+  return readUntrimmed(name) || '\n';
 }

@@ -1,4 +1,6 @@
 import { markdownTable } from '../action/summary.ts';
+import type { ImageInput } from './metadata/image.ts';
+import { DEFAULT_SEPARATORS, metadataOutputs, spelledImage, type Separators } from './metadata/outputs.ts';
 import type { PublishResult } from './publish.ts';
 
 // What docker-publish tells people and later steps: outputs and the job summary.
@@ -13,22 +15,35 @@ export interface PublishReport {
   version: string;
   labels: Record<string, string>;
   result: PublishResult;
+  /** The input images with the user's spelling of each: outputs name them as written (`user/app`, not `docker.io/user/app`). */
+  images?: readonly ImageInput[];
+  /** `level:key=value`, from the tag engine. */
+  annotations?: readonly string[];
+  separators?: Separators;
 }
 
-export function publishOutputs({ version, labels, result }: PublishReport): Record<string, string> {
+export function publishOutputs(report: PublishReport): Record<string, string> {
+  const { version, labels, result, images = [], annotations = [] } = report;
+  const spelled = (image: string) => spelledImage(images, image);
   // Each image by the digest pushed, or (every tag already there, if-tag-exists: skip) the one its first tag holds.
   const byImage = new Map<string, string>();
   for (const status of ['pushed', 'skipped'] as const) {
     for (const r of result.references) {
-      if (r.status === status && r.digest && !byImage.has(r.image)) byImage.set(r.image, `${r.image}@${r.digest}`);
+      if (r.status === status && r.digest && !byImage.has(r.image))
+        byImage.set(r.image, `${spelled(r.image)}@${r.digest}`);
     }
   }
   const imageRefs = [...byImage.values()];
+  const references = result.references.map((r) => `${spelled(r.image)}:${r.tag}`);
+  const metadata = metadataOutputs(references, labels, annotations, report.separators ?? DEFAULT_SEPARATORS);
   return {
     digest: result.digest,
     'image-id': result.imageId,
     version,
-    tags: result.references.map((r) => r.reference).join('\n'),
+    tags: metadata.tags,
+    labels: metadata.labels,
+    annotations: metadata.annotations,
+    json: metadata.json,
     'image-refs': imageRefs.join('\n'),
     metadata: JSON.stringify({
       version,

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { actionError } from '../../../../test/assertions.ts';
 import type { CommandRunner } from '../util/command.ts';
 import { createDockerCli } from './docker-cli.ts';
-import { parseImageName } from './image-reference.ts';
+import { createImageCopier } from './image-copy.ts';
+import { parseDigestReference, parseImageName } from './image-reference.ts';
 import { publish, type EcrRegistry, type PublishSettings } from './publish.ts';
 
 // The publish flow with a scripted `docker` (no buildx engine exists on this
@@ -103,6 +105,7 @@ function settings(
       load: false,
       noCache: false,
       pull: false,
+      annotations: [],
       ...overrides,
     },
     secrets,
@@ -258,5 +261,188 @@ describe('publish', () => {
       actionError('no-tags', /give no tag for this event/),
     );
     assert.deepEqual(docker.calls, []);
+  });
+});
+
+describe('publish with source-image (promotion without a build)', () => {
+  const SOURCE = `sha256:${'5e'.repeat(32)}`;
+  const source = parseDigestReference(`127.0.0.1:5000/team/app@${SOURCE}`, 'source-image');
+
+  /** A scripted skopeo: copies (the first `failures` with 503), digests of tags the registries hold. */
+  function scriptedSkopeo(script: { failures?: number; existing?: Record<string, string>; missing?: boolean } = {}) {
+    const calls: string[][] = [];
+    let failures = script.failures ?? 0;
+    const exec: CommandRunner = async (_command, args) => {
+      if (script.missing) throw new Error('spawn skopeo ENOENT');
+      calls.push([...args]);
+      if (args[0] === '--version') return { exitCode: 0, stdout: 'skopeo version 1.13.3\n', stderr: '' };
+      if (args[0] === 'inspect') {
+        const manifest = script.existing?.[args.at(-1)!.replace('docker://', '')];
+        if (manifest === undefined) return { exitCode: 1, stdout: '', stderr: 'manifest unknown: manifest unknown' };
+        return { exitCode: 0, stdout: manifest, stderr: '' };
+      }
+      if (failures-- > 0) {
+        return {
+          exitCode: 1,
+          stdout: '',
+          stderr: 'writing manifest: received unexpected HTTP status: 503 Service Unavailable',
+        };
+      }
+      await writeFile(args[args.indexOf('--digestfile') + 1]!, SOURCE);
+      return { exitCode: 0, stdout: '', stderr: '' };
+    };
+    return { calls, copier: createImageCopier({ configDir: path.join(workDir, 'config'), exec }) };
+  }
+
+  const promotion = (): PublishSettings => ({
+    ...settings(),
+    source,
+    logins: [...settings().logins, { host: '127.0.0.1:5000', method: 'none' }],
+  });
+
+  it('copies the source to every reference with skopeo, retrying a 503, and builds nothing', async () => {
+    const docker = scriptedDocker({ buildx: false });
+    const skopeo = scriptedSkopeo({ failures: 1 });
+    const log: string[] = [];
+    const result = await publish(promotion(), { ...deps(docker.exec, [], log), copier: skopeo.copier });
+
+    expect(result.digest).toBe(SOURCE);
+    expect(result.imageId).toBe('');
+    expect(result.promotedFrom).toBe(`127.0.0.1:5000/team/app@${SOURCE}`);
+    expect(result.references.map((r) => [r.reference, r.status, r.digest, r.attempts])).toEqual([
+      ['ghcr.io/org/app:1.2.3', 'pushed', SOURCE, 2],
+      ['ghcr.io/org/app:latest', 'pushed', SOURCE, 1],
+      ['registry.example:5000/app:1.2.3', 'pushed', SOURCE, 1],
+      ['registry.example:5000/app:latest', 'pushed', SOURCE, 1],
+    ]);
+    expect(docker.calls.some((args) => args[0] === 'build' || args[0] === 'push')).toBe(false);
+    const copies = skopeo.calls.filter((args) => args[0] === 'copy');
+    expect(copies).toHaveLength(5);
+    expect(copies[0]).toContain('--src-tls-verify=false'); // the source is on loopback
+    expect(copies[0]).not.toContain('--dest-tls-verify=false'); // ghcr.io is not
+    expect(copies.map((args) => args.at(-2))).toEqual(Array(5).fill(`docker://127.0.0.1:5000/team/app@${SOURCE}`));
+    expect(log).toContainEqual(
+      expect.stringMatching(/^Attempt 1 for ghcr\.io\/org\/app:1\.2\.3 failed with a transient error/),
+    );
+  });
+
+  it('with every tag there (if-tag-exists: skip), copies nothing and gives the digest the tags hold', async () => {
+    const manifest = '{"schemaVersion":2}';
+    const held = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
+    const existing = Object.fromEntries(
+      [
+        'ghcr.io/org/app:1.2.3',
+        'ghcr.io/org/app:latest',
+        'registry.example:5000/app:1.2.3',
+        'registry.example:5000/app:latest',
+      ].map((reference) => [reference, manifest]),
+    );
+    const docker = scriptedDocker({ buildx: false });
+    const skopeo = scriptedSkopeo({ existing });
+    const result = await publish(
+      { ...promotion(), ifTagExists: 'skip' },
+      { ...deps(docker.exec), copier: skopeo.copier },
+    );
+
+    expect(result.digest).toBe(held);
+    expect(result.references.every((r) => r.status === 'skipped' && r.digest === held)).toBe(true);
+    expect(skopeo.calls.some((args) => args[0] === 'copy')).toBe(false);
+    // The lookups went through skopeo (which reads a manifest list's own digest), not docker manifest inspect.
+    expect(docker.calls.some((args) => args[0] === 'manifest')).toBe(false);
+  });
+
+  it('without skopeo, fails with one line naming the package before any login', async () => {
+    const docker = scriptedDocker({ buildx: false });
+    const skopeo = scriptedSkopeo({ missing: true });
+    await expect(publish(promotion(), { ...deps(docker.exec), copier: skopeo.copier })).rejects.toMatchObject({
+      reason: 'skopeo-unavailable',
+      message: expect.stringContaining("install the package 'skopeo'"),
+    });
+    expect(docker.calls.some((args) => args[0] === 'login')).toBe(false);
+  });
+
+  it('refuses push: false, before running anything', async () => {
+    const docker = scriptedDocker({ buildx: false });
+    const skopeo = scriptedSkopeo();
+    const base = promotion();
+    await expect(
+      publish({ ...base, build: { ...base.build, push: false } }, { ...deps(docker.exec), copier: skopeo.copier }),
+    ).rejects.toMatchObject({ reason: 'invalid-input', message: expect.stringMatching(/^Input 'push' is false/) });
+    expect(docker.calls).toEqual([]);
+  });
+});
+
+describe('publish with ecr-account-ids', () => {
+  it("logs in to each further account's registry, at the host AWS's token names, before the build, even with push: false", async () => {
+    const docker = scriptedDocker({ buildx: false });
+    const asked: string[] = [];
+    const ecr: EcrRegistry = {
+      ...noEcr,
+      login: async (plan) => {
+        asked.push(plan.accountId);
+        return {
+          username: 'AWS',
+          password: `token-${plan.accountId}`,
+          host: `${plan.accountId}.dkr.ecr.eu-west-1.amazonaws.com`,
+        };
+      },
+    };
+    const base = settings({ push: false });
+    const account = (id: string) =>
+      ({
+        host: `${id}.dkr.ecr.eu-west-1.amazonaws.com`,
+        method: 'ecr',
+        accountId: id,
+        region: 'eu-west-1',
+        fips: false,
+        dualstack: false,
+        account: true,
+      }) as const;
+    const masked: string[] = [];
+    const log: string[] = [];
+    await publish(
+      { ...base, logins: [...base.logins, account('111111111111'), account('222222222222')] },
+      { ...deps(docker.exec, masked, log), ecr },
+    );
+
+    expect(asked).toEqual(['111111111111', '222222222222']);
+    const logins = docker.calls.filter((args) => args[0] === 'login').map((args) => args.at(-1));
+    expect(logins).toEqual([
+      '111111111111.dkr.ecr.eu-west-1.amazonaws.com',
+      '222222222222.dkr.ecr.eu-west-1.amazonaws.com',
+    ]);
+    // Only those: with push: false, the registries pushed to are not logged in to.
+    expect(masked).toEqual(['token-111111111111', 'token-222222222222']);
+    expect(docker.calls.findIndex((args) => args[0] === 'login')).toBeLessThan(
+      docker.calls.findIndex((args) => args[0] === 'build'),
+    );
+    expect(log).toContain(
+      "111111111111.dkr.ecr.eu-west-1.amazonaws.com: logged in as AWS (ECR, account 111111111111, for the build's base images)",
+    );
+  });
+});
+
+describe('a failed build', () => {
+  it("is reported by its first real error, not the classic builder's deprecation notice, with the output's last lines", async () => {
+    const docker = scriptedDocker({
+      buildx: false,
+      builds: [
+        {
+          code: 1,
+          stderr:
+            'DEPRECATED: The legacy builder is deprecated and will be removed in a future release.\n            Install the buildx component to build images with BuildKit:\n            https://docs.docker.com/go/buildx/\n\nCOPY failed: file not found in build context or excluded by .dockerignore: stat app.jar: file does not exist\n',
+        },
+      ],
+    });
+    const error = await publish(settings(), deps(docker.exec)).then(
+      () => new Error('the build did not fail'),
+      (e: unknown) => e as Error,
+    );
+    const [headline, ...rest] = error.message.split('\n');
+    expect(headline).toBe(
+      'docker build failed: COPY failed: file not found in build context or excluded by .dockerignore: stat app.jar: file does not exist',
+    );
+    expect(rest.join('\n')).toContain("The build's last lines:");
+    expect(error.message).not.toContain('docs.docker.com/go/buildx');
   });
 });

@@ -5,14 +5,16 @@ import { retry } from '../util/retry.ts';
 import { SecretFiles } from '../util/secret-files.ts';
 import { buildCommand, pushedByBuildx, type BuildOptions, type Builder } from './build-command.ts';
 import { PushError, type DockerCli, type RegistryCredentials } from './docker-cli.ts';
-import type { ImageName } from './image-reference.ts';
+import { createImageCopier, type ImageCopier } from './image-copy.ts';
+import type { DigestReference, ImageName } from './image-reference.ts';
 import { isTransientPushError } from './push-errors.ts';
 import type { LoginPlan } from './registry-logins.ts';
 
 // docker-publish from settings to pushed references: log in, make sure ECR
 // repositories exist, look at existing tags, build once, push every reference
 // with retries. Everything that can refuse the run (credentials, repositories,
-// existing tags) is done before the build.
+// existing tags) is done before the build. With a source image (promotion)
+// nothing is built: that image is copied to every reference as it is.
 
 export type IfTagExists = 'overwrite' | 'skip' | 'fail';
 
@@ -28,11 +30,14 @@ export interface PublishSettings {
   ifTagExists: IfTagExists;
   ecr: { createRepository: boolean; scanOnPush: boolean; tagImmutability: 'MUTABLE' | 'IMMUTABLE' };
   retry: { attempts: number; firstDelayMs: number; maxDelayMs: number };
+  /** `source-image`: an existing image copied to every reference instead of a build. */
+  source?: DigestReference;
 }
 
 /** What ECR calls docker-publish makes; the real one is ecr-registry.ts, tests may pass their own. */
 export interface EcrRegistry {
-  login(plan: Extract<LoginPlan, { method: 'ecr' }>): Promise<RegistryCredentials>;
+  /** `host`: the registry AWS's answer names (its proxyEndpoint), where a further account's login goes. */
+  login(plan: Extract<LoginPlan, { method: 'ecr' }>): Promise<RegistryCredentials & { host?: string }>;
   publicLogin(): Promise<RegistryCredentials>;
   ensureRepository(
     plan: Extract<LoginPlan, { method: 'ecr' }>,
@@ -54,6 +59,8 @@ export interface PublishDeps {
   warn?(message: string): void;
   /** Runs `fn` as one folded log group. */
   group<T>(title: string, fn: () => Promise<T>): Promise<T>;
+  /** Copies a source image (skopeo); default one with the docker CLI's configuration. */
+  copier?: ImageCopier;
 }
 
 export type ReferenceStatus = 'pushed' | 'skipped' | 'built';
@@ -76,6 +83,8 @@ export interface PublishResult {
   references: PublishedReference[];
   createdRepositories: string[];
   buildMs: number;
+  /** The source image copied (`source-image`), when nothing was built. */
+  promotedFrom?: string;
 }
 
 export async function publish(settings: PublishSettings, deps: PublishDeps): Promise<PublishResult> {
@@ -86,7 +95,15 @@ export async function publish(settings: PublishSettings, deps: PublishDeps): Pro
       'no-tags',
     );
   }
-  const [, hasBuildx] = await Promise.all([cli.checkEngine(), cli.hasBuildx()]);
+  const { source } = settings;
+  if (source && !settings.build.push) {
+    throw new ActionError(
+      "Input 'push' is false, but source-image asks to copy an image to the registries: remove push: false, or source-image to build.",
+      'invalid-input',
+    );
+  }
+  const copier = source ? (deps.copier ?? createImageCopier({ configDir: cli.configDir })) : undefined;
+  const [, hasBuildx] = await Promise.all([cli.checkEngine(), cli.hasBuildx(), copier?.check()]);
   const builder: Builder = hasBuildx ? 'buildx' : 'classic';
   const references = settings.images.flatMap((image) =>
     settings.tags.map((tag) => ({ image, tag, reference: `${image.name}:${tag}` })),
@@ -102,19 +119,21 @@ export async function publish(settings: PublishSettings, deps: PublishDeps): Pro
       secretFiles: Object.fromEntries(Object.keys(settings.secrets).map((id) => [id, ''])),
     };
     // Refuses options the builder cannot honour before any login, build or secret file.
-    buildCommand(build, builder, { iidFile, metadataFile });
-    for (const [id, value] of Object.entries(settings.secrets)) {
+    if (!source) buildCommand(build, builder, { iidFile, metadataFile });
+    for (const [id, value] of Object.entries(source ? {} : settings.secrets)) {
       build.secretFiles[id] = await files.write('build-secret', '', value);
     }
 
     const ecrPlans = new Map<string, Extract<LoginPlan, { method: 'ecr' }>>();
-    if (settings.build.push) {
-      await deps.group('Registry login', () => loginAll(settings.logins, deps, ecrPlans));
-    }
+    // Without a push, only the registries the build reads from (ecr-account-ids).
+    const logins = settings.build.push
+      ? settings.logins
+      : settings.logins.filter((plan) => plan.method === 'ecr' && plan.account);
+    if (logins.length) await deps.group('Registry login', () => loginAll(logins, deps, ecrPlans));
     const createdRepositories = settings.build.push ? await ensureRepositories(settings, deps, ecrPlans) : [];
     const existing =
       settings.build.push && settings.ifTagExists !== 'overwrite'
-        ? await findExisting(references, deps, ecrPlans, builder === 'buildx')
+        ? await findExisting(references, deps, ecrPlans, builder === 'buildx', copier)
         : new Map<string, string>();
     if (existing.size && settings.ifTagExists === 'fail') {
       throw new ActionError(
@@ -132,6 +151,7 @@ export async function publish(settings: PublishSettings, deps: PublishDeps): Pro
         .map((r) => outcome(r, 'skipped', existing.get(r.reference))),
       createdRepositories,
       buildMs: 0,
+      ...(source ? { promotedFrom: source.reference } : {}),
     };
     if (settings.build.push && !toPush.length) {
       // A re-run against tags already pushed (immutable ones): the image is the one they hold.
@@ -140,6 +160,10 @@ export async function publish(settings: PublishSettings, deps: PublishDeps): Pro
       deps.log(
         `Every reference already exists (if-tag-exists: skip): nothing to build or push; the image is ${result.digest}.`,
       );
+      return result;
+    }
+    if (source && copier) {
+      await promote(source, toPush, settings, { ...deps, copier }, result);
       return result;
     }
 
@@ -203,20 +227,23 @@ async function loginAll(
 ): Promise<void> {
   for (const plan of plans) {
     let credentials: RegistryCredentials | undefined;
+    let host = plan.host;
     if (plan.method === 'password') credentials = plan.credentials;
     if (plan.method === 'ecr') {
-      credentials = await deps.ecr.login(plan);
-      ecrPlans.set(plan.host, plan);
+      const answer = await deps.ecr.login(plan);
+      credentials = { username: answer.username, password: answer.password };
+      if (plan.account) host = answer.host || plan.host;
+      else ecrPlans.set(plan.host, plan);
     }
     if (plan.method === 'ecr-public') credentials = await deps.ecr.publicLogin();
     if (!credentials) {
-      deps.log(`${plan.host}: no credentials given; pushing with the runner's own Docker configuration.`);
+      deps.log(`${plan.host}: no credentials given; using the runner's own Docker configuration.`);
       continue;
     }
     deps.mask(credentials.password);
-    await deps.cli.login(plan.host, credentials);
+    await deps.cli.login(host, credentials);
     deps.log(
-      `${plan.host}: logged in as ${credentials.username} (${plan.method === 'password' ? 'password' : plan.method.toUpperCase()})`,
+      `${host}: logged in as ${credentials.username} (${plan.method === 'password' ? 'password' : plan.method.toUpperCase()}${plan.method === 'ecr' && plan.account ? `, account ${plan.accountId}, for the build's base images` : ''})`,
     );
   }
 }
@@ -244,19 +271,63 @@ async function findExisting(
   deps: PublishDeps,
   ecrPlans: Map<string, Extract<LoginPlan, { method: 'ecr' }>>,
   buildx: boolean,
+  copier: ImageCopier | undefined,
 ): Promise<Map<string, string>> {
   const existing = new Map<string, string>();
   for (const { image, tag, reference } of references) {
     const plan = ecrPlans.get(image.registry);
+    const loopback = isLoopback(image.registry);
+    // A promoted image is often a manifest list, whose own digest skopeo reads without buildx.
     const digest = plan
       ? await deps.ecr.tagDigest(plan, image.repository, tag)
-      : await deps.cli.manifestDigest(reference, { loopback: isLoopback(image.registry), buildx });
+      : copier
+        ? await copier.digest(reference, loopback)
+        : await deps.cli.manifestDigest(reference, { loopback, buildx });
     if (digest) {
       existing.set(reference, digest);
       deps.log(`${reference} already exists (${digest}).`);
     }
   }
   return existing;
+}
+
+/**
+ * Copies the source image to each reference, with the push retries; every
+ * copy must hold the source's digest (skopeo's --preserve-digests refuses
+ * otherwise), which is then the `digest` output.
+ */
+async function promote(
+  source: DigestReference,
+  toPush: readonly Reference[],
+  settings: PublishSettings,
+  deps: PublishDeps & { copier: ImageCopier },
+  result: PublishResult,
+): Promise<void> {
+  const digestFile = path.join(deps.workDir, 'copied-digest');
+  await deps.group(
+    `Copying ${source.reference} to ${toPush.length} reference${toPush.length === 1 ? '' : 's'} (no build)`,
+    async () => {
+      for (const r of toPush) {
+        let tries = 0;
+        const digest = await withPushRetries(settings, deps, r.reference, (n) => {
+          tries = n;
+          return deps.copier.copy(source.reference, r.reference, {
+            sourceInsecure: isLoopback(source.image.registry),
+            destinationInsecure: isLoopback(r.image.registry),
+            digestFile,
+          });
+        });
+        if (digest !== source.digest) {
+          throw new ActionError(
+            `${r.reference} got the digest ${digest}, not the source's ${source.digest}: the registry changed the image on the way.`,
+            'push-failed',
+          );
+        }
+        result.references.push(outcome(r, 'pushed', digest, tries));
+      }
+    },
+  );
+  result.digest = source.digest;
 }
 
 /** Tags of one image that hold different images: the digest output is the first one's, as the log says. */

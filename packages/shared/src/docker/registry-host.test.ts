@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { classifyRegistry } from './registry-host.ts';
 
 const ecr = (host: string, region: string, fips: boolean, dualstack: boolean) => ({
@@ -47,6 +47,11 @@ describe('classifyRegistry', () => {
     assert.deepEqual(classifyRegistry('ghcr.io'), { kind: 'ghcr', host: 'ghcr.io' });
   });
 
+  it("knows ECR Public's dual-stack endpoint ecr-public.aws.com, in any case", () => {
+    expect(classifyRegistry('ecr-public.aws.com')).toEqual({ kind: 'ecr-public', host: 'ecr-public.aws.com' });
+    expect(classifyRegistry('ECR-Public.AWS.com')).toEqual({ kind: 'ecr-public', host: 'ecr-public.aws.com' });
+  });
+
   it('keeps look-alikes generic', () => {
     const lookAlikes = [
       '12345678901.dkr.ecr.us-east-1.amazonaws.com', // 11 digits
@@ -66,7 +71,8 @@ describe('classifyRegistry', () => {
       'api.ecr.us-east-1.amazonaws.com',
       'public.ecr.aws.evil.example',
       'evilpublic.ecr.aws',
-      'ecr-public.aws.com',
+      'ecr-public.aws.com.evil.example',
+      'evil-ecr-public.aws.com',
       'ghcr.io.evil.example',
       'ghcr.io:443',
       'docker.io.evil.example',

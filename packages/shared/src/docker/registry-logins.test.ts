@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, expect, it } from 'vitest';
 import { invalidInputError } from '../../../../test/assertions.ts';
-import { parseRegistries, planLogins } from './registry-logins.ts';
+import { parseEcrAccountIds, parseRegistries, planLogins } from './registry-logins.ts';
 
 const none = { registries: [], username: '', password: '' };
 
@@ -151,5 +151,78 @@ describe('planLogins user name', () => {
     expect(() => planLogins(['ghcr.io'], { registries: [], username: 'bot\nx', password: 'pw' })).toThrow(
       "Input 'registry-username' has a user name that is empty, too long or has a space or a line break in it",
     );
+  });
+});
+
+describe('ECR Public dual-stack', () => {
+  it('logs in to ecr-public.aws.com with ECR Public’s token', () => {
+    expect(planLogins(['ecr-public.aws.com'], none)).toEqual([{ host: 'ecr-public.aws.com', method: 'ecr-public' }]);
+  });
+});
+
+describe('ecr-account-ids', () => {
+  it('reads 12-digit IDs separated by commas, spaces or lines, each once', () => {
+    expect(parseEcrAccountIds('111111111111, 222222222222\n333333333333\n111111111111\n')).toEqual([
+      '111111111111',
+      '222222222222',
+      '333333333333',
+    ]);
+    expect(parseEcrAccountIds('')).toEqual([]);
+  });
+
+  it.each(['12345678901', '1234567890123', 'acct-1234567', '123456789012;210987654321'])(
+    'refuses %s with one line naming the input',
+    (text) => {
+      expect(() => parseEcrAccountIds(text)).toThrow(
+        /^Input 'ecr-account-ids' has ".*", which is not an AWS account ID: give the 12 digits of each account, separated by commas or lines$/,
+      );
+    },
+  );
+
+  it("plans a login per account in the job's region, after the images' logins, none twice", () => {
+    const plans = planLogins(['123456789012.dkr.ecr.eu-west-1.amazonaws.com'], {
+      ...none,
+      ecrAccountIds: ['123456789012', '210987654321'],
+      awsRegion: 'eu-west-1',
+    });
+    expect(plans.map((plan) => plan.host)).toEqual([
+      '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+      '210987654321.dkr.ecr.eu-west-1.amazonaws.com',
+    ]);
+    expect(plans[1]).toEqual({
+      host: '210987654321.dkr.ecr.eu-west-1.amazonaws.com',
+      method: 'ecr',
+      accountId: '210987654321',
+      region: 'eu-west-1',
+      fips: false,
+      dualstack: false,
+      account: true,
+    });
+  });
+
+  it("takes the ECR images' region without AWS_REGION, China's suffix in China, and refuses no region at all", () => {
+    expect(
+      planLogins(['123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn'], { ...none, ecrAccountIds: ['210987654321'] })[1]
+        ?.host,
+    ).toBe('210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn');
+    expect(() => planLogins(['ghcr.io'], { ...none, ecrAccountIds: ['210987654321'] })).toThrow(
+      /^Input 'ecr-account-ids' needs an AWS region for those registries: set AWS_REGION/,
+    );
+  });
+});
+
+describe('source-image registry (pullHosts)', () => {
+  it('logs in to it only with a login of its own, never with registry-username’s password', () => {
+    const plans = planLogins(['ghcr.io'], {
+      registries: [],
+      username: 'bot',
+      password: 'ghp_token',
+      pullHosts: ['staging.example:5000', '123456789012.dkr.ecr.us-east-1.amazonaws.com', 'ghcr.io'],
+    });
+    expect(plans.map((plan) => [plan.host, plan.method])).toEqual([
+      ['ghcr.io', 'password'],
+      ['staging.example:5000', 'none'],
+      ['123456789012.dkr.ecr.us-east-1.amazonaws.com', 'ecr'],
+    ]);
   });
 });

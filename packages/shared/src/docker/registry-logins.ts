@@ -22,7 +22,16 @@ export interface RegistryEntry {
 
 export type LoginPlan =
   | { host: string; method: 'password'; credentials: RegistryCredentials }
-  | { host: string; method: 'ecr'; accountId: string; region: string; fips: boolean; dualstack: boolean }
+  | {
+      host: string;
+      method: 'ecr';
+      accountId: string;
+      region: string;
+      fips: boolean;
+      dualstack: boolean;
+      /** A further account of `ecr-account-ids` (base images): docker logs in to the registry host AWS's token names. */
+      account?: true;
+    }
   | { host: string; method: 'ecr-public' }
   /** No credentials given: the push relies on the user's own docker configuration (an earlier login). */
   | { host: string; method: 'none' };
@@ -32,6 +41,36 @@ export interface LoginSettings {
   /** `registry-username` / `registry-password`: for the one registry that has no other login. */
   username: string;
   password: string;
+  /**
+   * Registries only read from (source-image's): logged in to when they have a
+   * login of their own (ECR, ECR Public, a `registries` entry), never with
+   * registry-username's password, which belongs to the registry pushed to.
+   */
+  pullHosts?: readonly string[];
+  /** `ecr-account-ids`: further ECR registries whose images the build reads (login-action's AWS_ACCOUNT_IDS). */
+  ecrAccountIds?: readonly string[];
+  /** The job's AWS region (AWS_REGION), for the registries of `ecrAccountIds`; default the ECR images' region. */
+  awsRegion?: string;
+}
+
+/**
+ * Parses `ecr-account-ids`: 12-digit AWS account IDs separated by commas,
+ * spaces or lines, each once.
+ */
+export function parseEcrAccountIds(text: string): string[] {
+  const ids = text
+    .split(/[\s,]+/)
+    .map((id) => id.trim())
+    .filter(Boolean);
+  const bad = ids.find((id) => !/^\d{12}$/.test(id));
+  if (bad !== undefined) {
+    const shown = JSON.stringify(bad.length > 40 ? `${bad.slice(0, 40)}…` : bad);
+    throw invalidInput(
+      'ecr-account-ids',
+      `has ${shown}, which is not an AWS account ID: give the 12 digits of each account, separated by commas or lines`,
+    );
+  }
+  return [...new Set(ids)];
 }
 
 /**
@@ -138,7 +177,38 @@ export function planLogins(hosts: readonly string[], settings: LoginSettings): L
       };
     }
   }
+  for (const host of settings.pullHosts ?? []) {
+    if (!plans.some((plan) => plan.host === host)) plans.push(planOne(host, entries.get(host)));
+  }
+  if (settings.ecrAccountIds?.length) plans.push(...planEcrAccounts(plans, settings));
   return plans;
+}
+
+/** A login per further ECR account, to its registry in the job's region, unless an image's login is that one. */
+function planEcrAccounts(plans: readonly LoginPlan[], settings: LoginSettings): LoginPlan[] {
+  const ecrRegions = plans.flatMap((plan) => (plan.method === 'ecr' ? [plan.region] : []));
+  const region = settings.awsRegion || ecrRegions[0];
+  if (!region) {
+    throw invalidInput(
+      'ecr-account-ids',
+      'needs an AWS region for those registries: set AWS_REGION (aws-actions/configure-aws-credentials does), or push to an ECR image',
+    );
+  }
+  if (!AWS_REGION.test(region)) {
+    throw invalidInput('ecr-account-ids', `needs an AWS region, and AWS_REGION is '${region}': write e.g. eu-west-1`);
+  }
+  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return (settings.ecrAccountIds ?? [])
+    .filter((id) => !plans.some((plan) => plan.method === 'ecr' && plan.accountId === id && plan.region === region))
+    .map((accountId) => ({
+      host: `${accountId}.dkr.ecr.${region}.${suffix}`,
+      method: 'ecr' as const,
+      accountId,
+      region,
+      fips: false,
+      dualstack: false,
+      account: true as const,
+    }));
 }
 
 function planOne(host: string, entry: RegistryEntry | undefined): LoginPlan {

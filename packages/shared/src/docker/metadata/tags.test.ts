@@ -1,44 +1,14 @@
 import assert from 'node:assert/strict';
 import { expect, test } from 'vitest';
-import { invalidInputError } from '../../../../test/assertions.ts';
-import { webhookPayload } from '../../../../test/harness/webhooks.ts';
-import { computeTags, parseFlavor, parseTagRules, sanitizeTag, type GitContext } from './tag-engine.ts';
+import { invalidInputError } from '../../../../../test/assertions.ts';
+import type { GitContext } from './context.ts';
+import { parseFlavor } from './flavor.ts';
+import { parseTagRules } from './tag.ts';
+import { computeTags, sanitizeTag } from './tags.ts';
+import { pullRequest, push, schedule, tagsFor, workflowDispatch } from './test-events.ts';
 
-// Expected tags come from docker/metadata-action's README tables and its
-// test suite, which also run at 2020-01-10T00:30:00Z.
-const NOW = new Date('2020-01-10T00:30:00.000Z');
-const MERGE_SHA = '1e9249f05bfc090e0688b8fb9c1b347586add504';
-const DISPATCH_SHA = '90dd6032fac8bda1b6c4436a2e65de27961ed071';
-
-/** A push of `ref` to Codertocat/Hello-World, whose default branch is master. */
-function push(ref: string): GitContext {
-  const payload = webhookPayload('push');
-  payload.ref = ref;
-  return { eventName: 'push', ref, sha: String(payload.after), payload, now: NOW };
-}
-
-/** Pull request #2 of Codertocat/Hello-World, from `changes` into master. */
-function pullRequest(eventName: 'pull_request' | 'pull_request_target' = 'pull_request'): GitContext {
-  const payload = webhookPayload('pull_request', 'opened');
-  // pull_request_target runs on the base branch; pull_request on the merge ref.
-  const ref = eventName === 'pull_request' ? `refs/pull/${String(payload.number)}/merge` : 'refs/heads/master';
-  return { eventName, ref, sha: MERGE_SHA, payload, now: NOW };
-}
-
-function schedule(): GitContext {
-  const payload = { schedule: '30 0 * * *', repository: webhookPayload('push').repository };
-  return { eventName: 'schedule', ref: 'refs/heads/master', sha: DISPATCH_SHA, payload, now: NOW };
-}
-
-/** A manual run of octo-org/octo-repo on main, its default branch. */
-function workflowDispatch(): GitContext {
-  const payload = webhookPayload('workflow_dispatch');
-  return { eventName: 'workflow_dispatch', ref: String(payload.ref), sha: DISPATCH_SHA, payload, now: NOW };
-}
-
-function tagsFor(tags: string, context: GitContext, flavor = '') {
-  return computeTags(parseTagRules(tags), parseFlavor(flavor), context);
-}
+// The computation of tags: expected tags come from docker/metadata-action's
+// README tables and its test suite, which also run at 2020-01-10T00:30:00Z.
 
 test('the default rules tag each event as metadata-action does', () => {
   const cases: [string, GitContext, string[]][] = [
@@ -296,47 +266,6 @@ test('enable=false skips a rule; priority orders the tags and picks the version'
   assert.equal(tagsFor('type=sha,priority=-5\ntype=raw,value=z,priority=-1', context).version, 'z');
 });
 
-test('flavor latest=auto|true|false decides the latest tag', () => {
-  const rules = 'type=ref,event=branch\ntype=semver,pattern={{version}}';
-  assert.deepEqual(tagsFor(rules, push('refs/tags/v1.2.3'), 'latest=auto').tags, ['1.2.3', 'latest']);
-  assert.deepEqual(tagsFor(rules, push('refs/tags/v1.2.3'), 'latest=false').tags, ['1.2.3']);
-  assert.deepEqual(tagsFor(rules, push('refs/heads/master'), 'latest=true').tags, ['master', 'latest']);
-  assert.deepEqual(tagsFor(rules, push('refs/tags/v1.2.3-rc.1'), 'latest=true').tags, ['1.2.3-rc.1', 'latest']);
-  // No tag at all: no latest either.
-  assert.deepEqual(tagsFor(rules, pullRequest(), 'latest=true').tags, []);
-  // A raw latest and the flavor's latest are one tag.
-  assert.deepEqual(tagsFor('type=raw,value=latest', push('refs/heads/master'), 'latest=true').tags, ['latest']);
-});
-
-test('flavor prefix and suffix apply to every tag without its own, and to latest with onlatest', () => {
-  const rules = 'type=semver,pattern={{version}}\ntype=semver,pattern={{major}}.{{minor}}.{{patch}}';
-  const context = push('refs/tags/v1.1.1');
-  // metadata-action's test: suffix=-dev,onlatest=true.
-  assert.deepEqual(tagsFor(rules, context, 'suffix=-dev,onlatest=true'), {
-    version: '1.1.1-dev',
-    tags: ['1.1.1-dev', 'latest-dev'],
-    warnings: [],
-  });
-  assert.deepEqual(tagsFor(rules, context, 'suffix=-dev').tags, ['1.1.1-dev', 'latest']);
-  assert.deepEqual(tagsFor(rules, context, 'prefix=app-,onlatest=true\nsuffix=-slim').tags, [
-    'app-1.1.1-slim',
-    'app-latest',
-  ]);
-  assert.deepEqual(tagsFor(rules, context, 'prefix={{branch}}x-,onlatest=false').tags, ['x-1.1.1', 'latest']);
-  // A rule's own prefix, including type=sha's default sha-, wins over the flavor's.
-  assert.deepEqual(tagsFor('type=sha\ntype=raw,value=a,prefix=', context, 'prefix=p-,latest=false').tags, [
-    'a',
-    'sha-6113728',
-  ]);
-  assert.deepEqual(parseFlavor(''), {
-    latest: 'auto',
-    prefix: '',
-    suffix: '',
-    prefixLatest: false,
-    suffixLatest: false,
-  });
-});
-
 test('tags are sanitised, cut at 128 characters and de-duplicated', () => {
   assert.deepEqual(tagsFor('type=ref,event=branch', push('refs/heads/feat/ñ@x!y')).tags, ['feat-x-y']);
   assert.deepEqual(tagsFor('type=raw,value=a b~c', push('refs/heads/master')).tags, ['a-b-c']);
@@ -373,84 +302,6 @@ test('a tag that Docker refuses even sanitised is an invalid-input error naming 
   });
 });
 
-test('each bad tags rule is one clear invalid-input error naming its line', () => {
-  const cases: [string, string][] = [
-    [
-      'type=ref,event=branch\ntype=semvar,pattern={{version}}',
-      "Input 'tags' has an unknown type 'semvar' in line 2: type=semvar,pattern={{version}}; use one of schedule, semver, pep440, match, edge, ref, raw, sha.",
-    ],
-    [
-      'type=sha,lenght=12',
-      "Input 'tags' has an unknown attribute 'lenght' for type=sha in line 1: type=sha,lenght=12; use enable, priority, prefix, suffix, format.",
-    ],
-    [
-      'type=sha,short',
-      "Input 'tags' has 'short' without a key in line 1: type=sha,short; type=sha takes enable=, priority=, prefix=, suffix=, format=.",
-    ],
-    [
-      '# comment\n\ntype=raw,value=x,enable=yes',
-      "Input 'tags' has enable=yes in line 3: type=raw,value=x,enable=yes; use enable=true, enable=false or an expression such as enable={{is_default_branch}}.",
-    ],
-    [
-      'type=raw,value=x,priority=high',
-      "Input 'tags' has priority=high in line 1: type=raw,value=x,priority=high; use a whole number such as priority=1000 (higher comes first).",
-    ],
-    [
-      'type=semver',
-      "Input 'tags' has no pattern for type=semver in line 1: type=semver; add one, e.g. pattern={{version}}.",
-    ],
-    [
-      'type=ref',
-      "Input 'tags' has no event for type=ref in line 1: type=ref; use event=branch, event=tag or event=pr.",
-    ],
-    [
-      'type=ref,event=push',
-      "Input 'tags' has event=push in line 1: type=ref,event=push; use event=branch, event=tag or event=pr.",
-    ],
-    ['type=raw', "Input 'tags' has no value for type=raw in line 1: type=raw; add one, e.g. value=stable."],
-    [
-      'type=sha,format=tiny',
-      "Input 'tags' has format=tiny in line 1: type=sha,format=tiny; use format=short or format=long.",
-    ],
-    [
-      'type=match,pattern=v(.*),group=one',
-      "Input 'tags' has group=one in line 1: type=match,pattern=v(.*),group=one; use the number of a capture group, 0 for the whole match.",
-    ],
-    ['type=raw,"value=x', `Input 'tags' has a quote that is not closed in line 1: type=raw,"value=x; close it with ".`],
-  ];
-  for (const [tags, message] of cases) {
-    assert.throws(() => parseTagRules(tags), invalidInputError(message), tags);
-  }
-
-  assert.throws(
-    () => parseTagRules('type=match,pattern=v(\\d+'),
-    invalidInputError(
-      /^Input 'tags' has an invalid regular expression 'v\(\\d\+' \(.*\) in line 1: type=match,pattern=v\(\\d\+; fix the pattern/,
-    ),
-  );
-  const expressionCases: [string, RegExp][] = [
-    [
-      'type=raw,value={{brnach}}',
-      /has an unknown expression \{\{brnach\}\} in value in line 1: .*; use \{\{branch\}\}/,
-    ],
-    ['type=raw,value={{branch', /has an expression without closing \}\} in value in line 1/],
-    ['type=raw,value=x,prefix={{sha 1}}', /has the expression \{\{sha 1\}\} that cannot be read in prefix/],
-    ['type=raw,value={{sha "x"}}', /has \{\{sha 'x'\}\}, which takes no arguments in value/],
-    [
-      'type=schedule,pattern={{date}}',
-      /has \{\{date\}\} without one format, e\.g\. \{\{date 'YYYYMMDD'\}\} in pattern/,
-    ],
-    ["type=schedule,pattern={{date 'dddd'}}", /has an unsupported date token 'dddd' in pattern/],
-    ["type=schedule,pattern={{date 'YYYY' tz='Mars/Base'}}", /has an unknown time zone tz='Mars\/Base' in pattern/],
-    ["type=schedule,pattern={{date 'YYYY' zone='UTC'}}", /with an unknown attribute zone= \(only tz= is known\)/],
-    ['type=semver,pattern={{build}}', /has an unknown expression \{\{build\}\} in pattern .*; use \{\{version\}\}/],
-    ['type=raw,value={{version}}', /has an unknown expression \{\{version\}\} in value/],
-  ];
-  for (const [tags, message] of expressionCases) {
-    assert.throws(() => parseTagRules(tags), invalidInputError(message), tags);
-  }
-});
-
 test('an enable expression that renders to neither true nor false fails when tags are computed', () => {
   const rules = parseTagRules('type=ref,event=branch\ntype=raw,value=x,enable={{branch}}');
   assert.throws(
@@ -458,37 +309,5 @@ test('an enable expression that renders to neither true nor false fails when tag
     invalidInputError(
       "Input 'tags' has enable that renders to 'master' in line 2: type=raw,value=x,enable={{branch}}; make enable render to true or false.",
     ),
-  );
-});
-
-test('each bad flavor line is one clear invalid-input error naming its line', () => {
-  const cases: [string, string][] = [
-    [
-      'latest=auto\nlabel=x',
-      "Input 'flavor' has an unknown key 'label' in line 2: label=x; use latest, prefix, suffix or onlatest.",
-    ],
-    [
-      'latest=always',
-      "Input 'flavor' has latest=always in line 1: latest=always; use latest=auto, latest=true or latest=false.",
-    ],
-    [
-      'prefix',
-      "Input 'flavor' has 'prefix' without a key in line 1: prefix; write key=value, e.g. latest=auto or prefix=dev-.",
-    ],
-    [
-      'onlatest=true',
-      "Input 'flavor' has onlatest without a prefix or suffix before it in line 1: onlatest=true; write prefix=...,onlatest=true.",
-    ],
-    [
-      'suffix=-x,onlatest=yes',
-      "Input 'flavor' has onlatest=yes in line 1: suffix=-x,onlatest=yes; use onlatest=true or false.",
-    ],
-  ];
-  for (const [flavor, message] of cases) {
-    assert.throws(() => parseFlavor(flavor), invalidInputError(message), flavor);
-  }
-  assert.throws(
-    () => parseFlavor('prefix={{nope}}-'),
-    invalidInputError(/has an unknown expression \{\{nope\}\} in prefix in line 1/),
   );
 });
