@@ -1,63 +1,96 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../test/harness/run-action.ts';
-import { median, ms, printTable } from './table.ts';
+import { interleave, median, medianRatio, ms, printTable, runProcess, times, verdict } from './measure.ts';
 
-// Cold start of each committed bundle: the time from spawning `node` to its
-// exit, against `node -e 0`, median of several runs. Each bundle gets an
-// input it refuses, so it loads, parses its inputs and stops at the first
-// check, touching no network.
-const RUNS = 15;
-const REFUSED_INPUTS: Record<string, Record<string, string>> = {
-  'smoke-test': {}, // no URL
-  'tf-plan': { INPUT_TOOL: 'none' },
-  'drift-detect': { INPUT_TOOL: 'none' },
-  'tf-apply': { INPUT_TOOL: 'none' },
-  'docker-publish': {}, // no image
-  'ansible-deploy': {}, // no playbook
+// Cold start of each committed bundle against `node -e 0`, both run with this
+// Node (the runner's node24), alternately, round after round: the median of
+// the per-round ratios. Each bundle gets an input it refuses, so it loads,
+// reads its inputs and stops at the first check, touching no network; every
+// run must end with that refusal — a bundle that crashed at load would
+// otherwise look fast.
+const ROUNDS = 21;
+
+interface Refusal {
+  env: Record<string, string>;
+  /** The `::error::` line the bundle prints for it. */
+  error: RegExp;
+}
+
+const TOOL_NONE: Refusal = { env: { INPUT_TOOL: 'none' }, error: /^::error::Input 'tool' must be one of/m };
+const REFUSALS: Record<string, Refusal> = {
+  'ansible-deploy': { env: {}, error: /^::error::Input 'playbook' is required/m },
+  'docker-publish': { env: {}, error: /^::error::Input 'images' is empty/m },
+  'drift-detect': TOOL_NONE,
+  'smoke-test': { env: {}, error: /^::error::Input 'urls' or `checks` must name at least one URL/m },
+  'tf-apply': TOOL_NONE,
+  'tf-outputs': TOOL_NONE,
+  'tf-plan': TOOL_NONE,
 };
 
-function timeProcess(args: string[], env: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, args, { env, stdio: 'ignore' });
-    child.on('error', reject);
-    child.on('close', () => resolve(performance.now() - started));
-  });
-}
-
-async function medianOf(args: string[], env: Record<string, string>): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) times.push(await timeProcess(args, env));
-  return median(times);
-}
+/** The issue's goals (ratio to `node -e 0`). */
+const GOALS: Record<string, number> = {
+  'ansible-deploy': 3.0,
+  'docker-publish': 3.0,
+  'drift-detect': 4.0,
+  'smoke-test': 2.0,
+  'tf-apply': 4.0,
+  'tf-outputs': 4.0,
+  'tf-plan': 4.0,
+};
 
 export async function benchBundles(): Promise<void> {
   const actions = (await readdir(path.join(REPO_ROOT, 'actions'))).sort();
   const dir = await mkdtemp(path.join(tmpdir(), 'bench-cold-'));
   const files = ['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY'];
-  await Promise.all(files.map((f) => writeFile(path.join(dir, f), '')));
   const env = {
     PATH: process.env.PATH ?? '',
     RUNNER_TEMP: dir,
     ...Object.fromEntries(files.map((f) => [f, path.join(dir, f)])),
   };
-  const baseline = await medianOf(['-e', '0'], env);
-  const rows: (string | number)[][] = [['node -e 0', ms(baseline), '—', '—']];
-  for (const name of actions) {
-    const bundle = path.join(REPO_ROOT, 'actions', name, 'dist/index.js');
-    const refused = REFUSED_INPUTS[name];
-    if (!refused) throw new Error(`bench/bundles.ts: say which input ${name} refuses`);
-    const cold = await medianOf([bundle], { ...env, ...refused });
-    const size = (await stat(bundle)).size;
-    rows.push([name, ms(cold), `+${ms(cold - baseline)}`, `${(size / 1024).toFixed(0)} KiB`]);
+  const rows: (string | number)[][] = [];
+  try {
+    for (const name of actions) {
+      const refusal = REFUSALS[name];
+      const goal = GOALS[name];
+      if (!refusal || goal === undefined)
+        throw new Error(`bench/bundles.ts: say which input ${name} refuses, and its goal`);
+      const bundle = path.join(REPO_ROOT, 'actions', name, 'dist/index.js');
+      const runBundle = async () => {
+        await Promise.all(files.map((f) => writeFile(path.join(dir, f), '')));
+        const result = await runProcess(process.execPath, [bundle], { env: { ...env, ...refusal.env } });
+        const outputs = await readFile(path.join(dir, 'GITHUB_OUTPUT'), 'utf8');
+        if (result.exitCode !== 1 || !refusal.error.test(result.stdout) || !/\ninvalid-input\n/.test(outputs)) {
+          throw new Error(
+            `${name} did not stop at the refused input (exit ${result.exitCode}):\n${result.stdout.slice(-2000)}\n${result.stderr.slice(-2000)}`,
+          );
+        }
+      };
+      const runBaseline = async () => {
+        const result = await runProcess(process.execPath, ['-e', '0'], { env });
+        if (result.exitCode !== 0) throw new Error(`node -e 0 exited ${result.exitCode}: ${result.stderr}`);
+      };
+      await runBundle(); // warms the file cache, and fails early
+      const t = await interleave(ROUNDS, { baseline: runBaseline, bundle: runBundle });
+      const ratio = medianRatio(t.bundle, t.baseline);
+      const size = (await stat(bundle)).size;
+      rows.push([
+        name,
+        ms(median(t.baseline)),
+        ms(median(t.bundle)),
+        times(ratio),
+        `≤ ${goal.toFixed(1)}×`,
+        verdict(ratio, goal),
+        `${(size / 1024).toFixed(0)} KiB`,
+      ]);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  await rm(dir, { recursive: true, force: true });
   printTable(
-    `Cold start of each bundle (median of ${RUNS} runs) and bundle size`,
-    ['bundle', 'cold start', 'over node -e 0', 'dist/index.js'],
+    `Cold start of each bundle (${process.version}): bundle and \`node -e 0\` alternately, ${ROUNDS} rounds; median of the per-round ratios`,
+    ['bundle', 'node -e 0', 'bundle', 'ratio', 'goal', '', 'dist/index.js'],
     rows,
   );
 }

@@ -1,68 +1,111 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
+import { planDigest } from '@iac-actions/shared/terraform/plan-digest.ts';
+import { renderPlanComment, renderPlanSummary, type PlanReport } from '@iac-actions/shared/terraform/plan-markdown.ts';
+import { compileMaskPatterns, maskPlan, maskText } from '@iac-actions/shared/terraform/plan-mask.ts';
+import { summarizePlan } from '@iac-actions/shared/terraform/plan-summary.ts';
+import type { JsonPlan } from '@iac-actions/shared/terraform/plan-types.ts';
+import { syntheticPlanText } from '../test/terraform/synthetic-plan-text.ts';
 import { syntheticPlan } from '../test/terraform/synthetic-plan.ts';
-import { median, ms, printTable } from './table.ts';
+import { interleave, median, medianRatio, ms, printTable, times, us, verdict } from './measure.ts';
 
-// The plan model (digest, masking, summary) and both renderers over synthetic
-// plans, against JSON.parse of the same file: time (median of runs, the model
-// measured after the parse) and the process's peak memory, a process with
-// only the parse against one that also runs the model. Target: under 2x the
-// parse time, linear growth.
-const SIZES = [1_000, 10_000, 50_000];
-const RUNS = 5;
-const worker = path.join(import.meta.dirname, 'plan-model-worker.ts');
+// tf-plan's work between `terraform show` and the reports (tf-plan.ts): the
+// digest, the masked copy, the summary, the masking of the plan text with the
+// secrets found, and both renderers (which shorten the text to fit), against
+// JSON.parse of the same plan — timed alternately in this warmed process,
+// round after round, over synthetic plans with their `terraform show` text.
+const SIZES = [
+  { resources: 1_000, rounds: 41 },
+  { resources: 10_000, rounds: 15 },
+  { resources: 50_000, rounds: 7 },
+];
+const GOAL = 1.5;
+/** Per-resource time of the plan path at the largest size over the smallest: linear growth stays near 1. */
+const LINEAR_GOAL = 2;
 
-async function measure(file: string, what: 'parse' | 'model') {
-  const parse: number[] = [];
-  const model: number[] = [];
-  let rss = 0;
-  for (let i = 0; i < RUNS; i++) {
-    const { stdout } = await promisify(execFile)(process.execPath, [worker, file, what], { maxBuffer: 1 << 20 });
-    const result = JSON.parse(stdout) as { parseMs: number; modelMs: number; maxRssKiB: number };
-    parse.push(result.parseMs);
-    model.push(result.modelMs);
-    rss = Math.max(rss, result.maxRssKiB);
-  }
-  return { parseMs: median(parse), modelMs: median(model), rssMiB: rss / 1024 };
+/** Patterns as users give them in `mask-patterns`: account IDs, access keys, bearer tokens, database hosts. */
+const MASK_PATTERNS = compileMaskPatterns([
+  String.raw`\b\d{12}\b`,
+  'AKIA[0-9A-Z]{16}',
+  String.raw`(?i:bearer\s+[a-z0-9._~+/-]+)`,
+  String.raw`[a-z0-9_-]+\.[0-9a-f]{12}\.[a-z0-9-]+\.rds\.amazonaws\.com`,
+]);
+/** Values of inputs tf-plan masks in every text (variables, backend settings). */
+const INPUT_SECRETS = ['backend-password-0123456789', 'TF_VAR_api_key_abcdef0123456789'];
+
+/** What tf-plan does with the parsed plan and the `terraform show` text, in its order. */
+function planPath(plan: JsonPlan, showText: string): number {
+  const digest = planDigest(plan);
+  const masked = maskPlan(plan, { patterns: MASK_PATTERNS });
+  const summary = summarizePlan(masked.plan);
+  const planText = maskText(showText, [...INPUT_SECRETS, ...masked.secrets]);
+  const report: PlanReport = {
+    workingDirectory: 'infra/prod',
+    workspace: 'default',
+    tool: 'terraform',
+    toolVersion: '1.9.8',
+    commitSha: '0'.repeat(40),
+    runUrl: 'https://github.com/org/repo/actions/runs/1',
+    summaryUrl: 'https://github.com/org/repo/actions/runs/1#summary',
+    summary,
+    planText,
+    digest,
+  };
+  return renderPlanComment(report, '<!-- iac-actions:plan -->').length + renderPlanSummary(report).length;
 }
 
 export async function benchPlanModel(): Promise<void> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'bench-plan-'));
   const rows: (string | number)[][] = [];
-  try {
-    for (const size of SIZES) {
-      const file = path.join(dir, `plan-${size}.json`);
-      await writeFile(file, JSON.stringify(syntheticPlan(size, { seed: size })));
-      const parse = await measure(file, 'parse');
-      const model = await measure(file, 'model');
-      const mib = (await stat(file)).size / 1024 / 1024;
-      rows.push([
-        size.toLocaleString('en-US'),
-        `${mib.toFixed(1)} MiB`,
-        ms(parse.parseMs),
-        ms(model.modelMs),
-        `${(model.modelMs / parse.parseMs).toFixed(2)}×`,
-        `${parse.rssMiB.toFixed(0)} MiB`,
-        `${model.rssMiB.toFixed(0)} MiB`,
-      ]);
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+  const perResource: number[] = [];
+  for (const { resources, rounds } of SIZES) {
+    const plan = syntheticPlan(resources, { seed: resources });
+    const json = JSON.stringify(plan);
+    const showText = syntheticPlanText(plan);
+    let parsed = JSON.parse(json) as JsonPlan;
+    const contenders = {
+      parse: () => {
+        parsed = JSON.parse(json) as JsonPlan;
+      },
+      path: () => {
+        // maskText keeps the masker of the last secrets; tf-plan builds it once a run, so a run here does too.
+        maskText('', []);
+        planPath(parsed, showText);
+      },
+    };
+    await interleave(3, contenders); // warm-up: compiled code, sized heap
+    const t = await interleave(rounds, contenders);
+    const ratio = medianRatio(t.path, t.parse);
+    const pathPerResource = (median(t.path) / resources) * 1000;
+    perResource.push(pathPerResource);
+    rows.push([
+      resources.toLocaleString('en-US'),
+      `${(json.length / 1024 / 1024).toFixed(1)} MiB`,
+      `${(showText.length / 1024 / 1024).toFixed(1)} MiB`,
+      ms(median(t.parse)),
+      ms(median(t.path)),
+      times(ratio),
+      `≤ ${GOAL}×`,
+      verdict(ratio, GOAL),
+      us((median(t.parse) / resources) * 1000),
+      us(pathPerResource),
+    ]);
   }
+  const growth = perResource.at(-1)! / perResource[0]!;
   printTable(
-    `Plan model + rendering vs JSON.parse (median of ${RUNS} fresh processes; target < 2×, linear)`,
+    `Plan path (digest, mask with ${MASK_PATTERNS.length} patterns, summary, text masking, comment and summary) vs JSON.parse: alternately in one warmed process; median of per-round ratios`,
     [
       'resources',
       'plan.json',
+      'plan text',
       'JSON.parse',
-      'model + render',
-      'model / parse',
-      'peak RSS: parse only',
-      'peak RSS: parse + model',
+      'plan path',
+      'ratio',
+      'goal',
+      '',
+      'parse / resource',
+      'path / resource',
     ],
     rows,
+  );
+  console.log(
+    `\nLinearity: plan path per resource at ${SIZES.at(-1)!.resources.toLocaleString('en-US')} / at ${SIZES[0]!.resources.toLocaleString('en-US')} = ${times(growth)} (goal ≤ ${LINEAR_GOAL}×) ${verdict(growth, LINEAR_GOAL)}`,
   );
 }

@@ -1,4 +1,4 @@
-// @actions/core writes workflow commands (`::debug::`, `::add-mask::`) with
+// The runner commands (action/runner-commands.ts) write workflow commands (`::debug::`, `::add-mask::`) with
 // process.stdout.write, which vitest does not capture. Routed through the
 // console, they are printed only under a failing test, like every other log.
 for (const [stream, print] of [

@@ -1,6 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import * as core from '@actions/core';
+import * as core from '@iac-actions/shared/action/runner-commands.ts';
 import { maskSecret } from '@iac-actions/shared/action/mask.ts';
 import { setOutputs } from '@iac-actions/shared/action/outputs.ts';
 import { run } from '@iac-actions/shared/action/run.ts';

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { setOutputs } from '@iac-actions/shared/action/outputs.ts';
 import { run } from '@iac-actions/shared/action/run.ts';
-import { createOctokit } from '@iac-actions/shared/github/octokit.ts';
+import { githubClient } from '@iac-actions/shared/github/client.ts';
 import { readRunContext } from '@iac-actions/shared/github/run-context.ts';
 import { driftWorkDir } from '@iac-actions/shared/terraform/drift-check.ts';
 import { driftOutputs, runDriftDetect } from '@iac-actions/shared/terraform/drift-detect.ts';
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const { settings, secrets, token } = readDriftDetectSettings();
   const result = await runDriftDetect(settings, {
     context: readRunContext(),
-    ...(settings.issue ? { octokit: createOctokit(token) } : {}),
+    ...(settings.issue ? { octokit: await githubClient(token) } : {}),
     runnerTemp,
     secrets,
   });

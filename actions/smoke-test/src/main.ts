@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import * as core from '@iac-actions/shared/action/runner-commands.ts';
 import { ActionError } from '@iac-actions/shared/action/action-error.ts';
 import {
   readBoolean,
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     retryDelayMs: readDuration('retry-delay', '2s'),
     maxRetryDelayMs: readDuration('max-retry-delay', '30s'),
     deadlineMs: readDuration('deadline', '5m'),
-    concurrency: readInteger('concurrency', 8, { min: 1, max: 100 }),
+    concurrency: readInteger('concurrency', 32, { min: 1, max: 100 }),
   };
   const client = await createProbeClient({
     followRedirects: readBoolean('follow-redirects', true),

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { readSecret } from '@iac-actions/shared/action/inputs.ts';
 import { setOutputs } from '@iac-actions/shared/action/outputs.ts';
 import { run } from '@iac-actions/shared/action/run.ts';
-import { createOctokit } from '@iac-actions/shared/github/octokit.ts';
+import { githubClient } from '@iac-actions/shared/github/client.ts';
 import { readRunContext } from '@iac-actions/shared/github/run-context.ts';
 import { runTfApply } from '@iac-actions/shared/terraform/tf-apply.ts';
 import { readTfApplySettings } from '@iac-actions/shared/terraform/tf-apply-inputs.ts';
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   setOutputs({ applied: false });
   const result = await runTfApply(settings, {
     context: readRunContext(),
-    ...(token ? { octokit: createOctokit(token) } : {}),
+    ...(token ? { octokit: await githubClient(token) } : {}),
     token,
     runnerTemp,
     secrets,

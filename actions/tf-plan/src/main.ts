@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { readSecret } from '@iac-actions/shared/action/inputs.ts';
 import { setOutputs } from '@iac-actions/shared/action/outputs.ts';
 import { run } from '@iac-actions/shared/action/run.ts';
-import { createOctokit } from '@iac-actions/shared/github/octokit.ts';
+import { githubClient } from '@iac-actions/shared/github/client.ts';
 import { readRunContext } from '@iac-actions/shared/github/run-context.ts';
 import { readTfPlanSettings } from '@iac-actions/shared/terraform/tf-plan-inputs.ts';
 import { runTfPlan, tfPlanWorkDir } from '@iac-actions/shared/terraform/tf-plan.ts';
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const token = readSecret('github-token');
   const result = await runTfPlan(settings, {
     context: readRunContext(),
-    ...(token ? { octokit: createOctokit(token) } : {}),
+    ...(token ? { octokit: await githubClient(token) } : {}),
     runnerTemp,
     secrets,
   }).catch((error: unknown) => {

@@ -1,6 +1,6 @@
 import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import * as core from '@actions/core';
+import * as core from './runner-commands.ts';
 import { isAlias, isNode, LineCounter, parseDocument, visit } from 'yaml';
 import { invalidInput } from './action-error.ts';
 import { parseDuration } from '../util/duration.ts';

@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import * as core from './runner-commands.ts';
 import { redact } from './mask.ts';
 
 export type OutputValue = string | number | boolean | readonly unknown[] | Record<string, unknown>;

@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import * as core from './runner-commands.ts';
 import { ActionError } from './action-error.ts';
 import { redact } from './mask.ts';
 import { appendSummary } from './summary.ts';

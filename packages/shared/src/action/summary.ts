@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import * as core from './runner-commands.ts';
 import { redact } from './mask.ts';
 
 /** Escapes text for a Markdown table cell: backslashes, pipes, newlines, HTML. */
@@ -21,5 +21,5 @@ export function markdownTable(headers: readonly string[], rows: readonly (readon
 /** Appends Markdown to the job summary, when the runner provides one, every registered secret masked. */
 export async function appendSummary(markdown: string): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
-  await core.summary.addRaw(redact(markdown), true).write();
+  core.appendStepSummary(redact(markdown));
 }

@@ -3,7 +3,7 @@ import type { EcrRegistry } from './publish.ts';
 
 // The AWS SDK is most of the bundle; it is loaded only when an image is on
 // ECR, so that a push to Docker Hub or GHCR does not pay for it at start.
-const loadEcr = () => import(/* webpackMode: "eager" */ './ecr.ts');
+const loadEcr = () => import('./ecr.ts');
 
 /** docker-publish's ECR calls through the AWS SDK: one client per registry host. */
 export function awsEcrRegistry(): EcrRegistry & { destroy(): void } {

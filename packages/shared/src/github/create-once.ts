@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import * as core from '../action/runner-commands.ts';
 import { retry, type RetryOptions } from '../util/retry.ts';
 
 // Every write is safe to retry: a create (a comment, an issue) whose answer

@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import * as core from '../action/runner-commands.ts';
 import { getOctokit } from '@actions/github';
 import { defaults as toolkitDefaults } from '@actions/github/lib/utils';
 import { retry } from '@octokit/plugin-retry';

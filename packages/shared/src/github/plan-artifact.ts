@@ -7,7 +7,7 @@ import type { GitHubClient } from './octokit.ts';
 
 // @actions/artifact, with the Azure storage SDK, is most of a Terraform bundle
 // and only needed when a plan is stored or fetched: loaded then, not at start.
-const loadArtifact = () => import(/* webpackMode: "eager" */ '@actions/artifact');
+const loadArtifact = () => import('@actions/artifact');
 
 // Plan bundles travel from tf-plan to tf-apply as workflow artifacts, through
 // @actions/artifact, GitHub's own client (the one upload-artifact and

@@ -23,8 +23,8 @@ export async function createProbeClient(
 ): Promise<{ send: SendProbe; close: () => Promise<void> }> {
   let dispatcher: Dispatcher | undefined;
   if (options.insecureTls) {
-    // "eager": bundled into index.js (one licenses file) but evaluated only here.
-    const { Agent } = await import(/* webpackMode: "eager" */ 'undici');
+    // A lazy chunk of the bundle: only a step with insecure-tls loads it.
+    const { Agent } = await import('undici');
     dispatcher = new Agent({ connect: { rejectUnauthorized: false } });
   }
   const send: SendProbe = async (spec, signal) => {

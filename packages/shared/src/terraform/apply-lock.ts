@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import * as core from '../action/runner-commands.ts';
 import { ActionError } from '../action/action-error.ts';
 import { formatDuration } from '../util/duration.ts';
 import type { TerraformCli } from './cli.ts';

@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import * as core from '../action/runner-commands.ts';
 import path from 'node:path';
 import { fence } from './plan-markdown.ts';
 

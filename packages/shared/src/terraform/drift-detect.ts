@@ -1,5 +1,5 @@
 import path from 'node:path';
-import * as core from '@actions/core';
+import * as core from '../action/runner-commands.ts';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ActionError } from '../action/action-error.ts';
 import type { OutputValue } from '../action/outputs.ts';

@@ -3,9 +3,8 @@ import { createReadStream } from 'node:fs';
 import { access, chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import * as core from '@actions/core';
+import * as core from '../action/runner-commands.ts';
 import * as io from '@actions/io';
-import * as tc from '@actions/tool-cache';
 import { ActionError } from '../action/action-error.ts';
 import {
   exactVersion,
@@ -22,6 +21,10 @@ import {
 import { RELEASE_KEY_FINGERPRINTS, vendorSigningKeys } from './signing-keys.ts';
 import { findVersionConstraint, type FindConstraintOptions } from './version-sources.ts';
 import { childEnv, spawnRunner } from '../util/command.ts';
+
+// The tool cache (with @actions/http-client and undici) is a lazy chunk of the
+// bundle: a run that finds its binary on PATH does not load it.
+const loadToolCache = () => import('@actions/tool-cache');
 
 // Terraform / OpenTofu on the runner: resolve the version, reuse a binary on
 // PATH or in the tool cache, otherwise download the release, verify it
@@ -44,8 +47,9 @@ export const defaultInstallEdges: InstallEdges = {
   fetchJson: async (url, authorization) => {
     // Through the tool cache's HTTP client, like the archives: it honours the
     // runner's proxy settings and retries 5xx and dropped connections.
+    const tc = await loadToolCache();
     const file = await tc.downloadTool(url, undefined, authorization).catch((error: unknown) => {
-      throw downloadError('the release index', url, error);
+      throw downloadError('the release index', url, error, tc.HTTPError);
     });
     try {
       return JSON.parse(await readFile(file, 'utf8')) as unknown;
@@ -229,6 +233,7 @@ export async function installTool(options: InstallToolOptions): Promise<Installe
   const name = toolDisplayName(tool);
   const binary = platform.os === 'windows' ? `${tool}.exe` : tool;
 
+  const tc = await loadToolCache();
   const cached = tc.find(tool, version, platform.arch);
   if (cached && (await exists(path.join(cached, binary)))) {
     core.info(`${name} ${version} found in the tool cache: ${cached}`);
@@ -289,7 +294,9 @@ export async function installTool(options: InstallToolOptions): Promise<Installe
  * cache's (PowerShell) way.
  */
 async function extractZip(archive: string, dest: string, platform: Platform): Promise<string> {
-  if (platform.os === 'windows' || process.platform === 'win32') return tc.extractZip(archive, dest);
+  if (platform.os === 'windows' || process.platform === 'win32') {
+    return (await loadToolCache()).extractZip(archive, dest);
+  }
   await mkdir(dest, { recursive: true });
   const result = await spawnRunner()('unzip', ['-o', '-q', archive, '-d', dest], {
     cwd: dest,
@@ -320,15 +327,21 @@ async function fetchFile(
   authorization: string | undefined,
 ) {
   const url = layout.fileUrl(version, file);
+  const tc = await loadToolCache();
   try {
     return await tc.downloadTool(url, dest, authorization);
   } catch (error) {
-    throw downloadError(what, url, error);
+    throw downloadError(what, url, error, tc.HTTPError);
   }
 }
 
-function downloadError(what: string, url: string, error: unknown): ActionError {
-  const status = error instanceof tc.HTTPError ? error.httpStatusCode : undefined;
+function downloadError(
+  what: string,
+  url: string,
+  error: unknown,
+  HTTPError: typeof import('@actions/tool-cache').HTTPError,
+): ActionError {
+  const status = error instanceof HTTPError ? error.httpStatusCode : undefined;
   const detail = status ? `HTTP ${status}` : error instanceof Error ? error.message : String(error);
   const hint =
     status === 404
@@ -361,8 +374,8 @@ export async function verifySignedSums(
   label: { file: string; signer: string },
 ): Promise<void> {
   // Loaded here: a cache hit or a binary on PATH never pays for it.
-  // "eager": in index.js (ncc writes the licenses of one chunk only) but evaluated only here.
-  const openpgp = await import(/* webpackMode: "eager" */ 'openpgp');
+  // A lazy chunk of the bundle (its own file in dist/), neither compiled nor run otherwise.
+  const openpgp = await import('openpgp');
   const refuse = (detail: string) =>
     new ActionError(
       `The signature of ${label.file} does not verify with ${label.signer}: ${detail}. ` +

@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import * as core from '../action/runner-commands.ts';
 import { ActionError } from '../action/action-error.ts';
 import { resolvePathInput, runnerTempRoot } from '../action/inputs.ts';
 import type { GitHubClient } from '../github/octokit.ts';

@@ -225,25 +225,50 @@ type Measure = (text: string) => number;
 const characters: Measure = (text) => text.length;
 const bytes: Measure = (text) => Buffer.byteLength(text);
 
-/** Keeps the head and tail of a text so it fits `budget` (characters unless another measure is given). */
+/**
+ * Keeps the head and tail of a text so it fits `budget` (characters unless
+ * another measure is given): whole lines, taken from each end in turn. The
+ * lines are found with indexOf rather than split out, so a plan text of tens
+ * of megabytes costs only what is kept.
+ */
 export function shortenMiddle(text: string, budget: number, note: string, measure = characters): string {
   if (measure(text) <= budget) return text;
-  const lines = text.split('\n');
+  let lineCount = 1;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lineCount++;
   const marker = (omitted: number) => `\n… ${thousands(omitted)} lines omitted: ${note} …\n`;
-  const keep = Math.max(0, budget - measure(marker(lines.length)));
-  const head: string[] = [];
-  const tail: string[] = [];
+  const keep = Math.max(0, budget - measure(marker(lineCount)));
+  // Head lines end before `headEnd`, tail lines start at `tailStart`; the next head line starts at `headEnd + 1`.
+  let headEnd = -1;
+  let tailStart = text.length + 1;
+  let heads = 0;
+  let tails = 0;
   let used = 0;
-  for (let i = 0, j = lines.length - 1; i <= j;) {
-    const takeHead = head.length <= tail.length;
-    const line = takeHead ? lines[i]! : lines[j]!;
-    const size = measure(line) + 1;
+  while (heads + tails < lineCount) {
+    const takeHead = heads <= tails;
+    let from: number;
+    let to: number;
+    if (takeHead) {
+      from = headEnd + 1;
+      const newline = text.indexOf('\n', from);
+      to = newline === -1 ? text.length : newline;
+    } else {
+      to = tailStart - 1;
+      from = to === 0 ? 0 : text.lastIndexOf('\n', to - 1) + 1;
+    }
+    const size = measure(text.slice(from, to)) + 1;
     if (used + size > keep) break;
     used += size;
-    if (takeHead) head.push(lines[i++]!);
-    else tail.unshift(lines[j--]!);
+    if (takeHead) {
+      headEnd = to;
+      heads++;
+    } else {
+      tailStart = from;
+      tails++;
+    }
   }
-  return `${head.join('\n')}${marker(lines.length - head.length - tail.length)}${tail.join('\n')}`;
+  const head = heads ? text.slice(0, headEnd) : '';
+  const tail = tails ? text.slice(tailStart) : '';
+  return `${head}${marker(lineCount - heads - tails)}${tail}`;
 }
 
 /** A code block that no backtick run inside `text` can close. */

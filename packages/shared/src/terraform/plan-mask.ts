@@ -500,6 +500,8 @@ function textMasker(secrets: readonly string[]): (text: string) => string {
  * shows strings HCL-escaped (`$${` and `%%{` for template sequences).
  */
 export function terraformForms(secret: string): string[] {
+  // Neither escaping changes these characters: the common case of tokens and passwords.
+  if (/^[A-Za-z0-9_.~-]*$/.test(secret)) return [];
   const query = encodeURIComponent(secret)
     .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
     .replace(/%20/g, '+');

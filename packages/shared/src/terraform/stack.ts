@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import * as core from '@actions/core';
+import * as core from '../action/runner-commands.ts';
 import { createTerraformCli, type TerraformCli } from './cli.ts';
 import type { CommandRunner } from '../util/command.ts';
 import { setupTerraform, type SetupTerraformOptions, type SetupTerraformResult } from './install.ts';

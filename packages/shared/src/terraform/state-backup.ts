@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as core from '@actions/core';
+import * as core from '../action/runner-commands.ts';
 import { stateBackupArtifactName, uploadPlanBundle, type PlanArtifactNameParts } from '../github/plan-artifact.ts';
 import type { RunContext } from '../github/run-context.ts';
 import { encrypt } from '../util/encryption.ts';

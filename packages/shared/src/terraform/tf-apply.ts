@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import * as core from '@actions/core';
+import * as core from '../action/runner-commands.ts';
 import { ActionError } from '../action/action-error.ts';
 import { appendSummary } from '../action/summary.ts';
 import type { GitHubClient } from '../github/octokit.ts';

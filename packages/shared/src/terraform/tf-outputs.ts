@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import * as core from '@actions/core';
+import * as core from '../action/runner-commands.ts';
 import { ActionError } from '../action/action-error.ts';
 import { appendSummary } from '../action/summary.ts';
 import type { RunContext } from '../github/run-context.ts';

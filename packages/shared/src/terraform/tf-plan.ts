@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import * as core from '@actions/core';
+import * as core from '../action/runner-commands.ts';
 import { ActionError } from '../action/action-error.ts';
 import { appendSummary } from '../action/summary.ts';
 import { uploadPlanBundle, planArtifactName } from '../github/plan-artifact.ts';

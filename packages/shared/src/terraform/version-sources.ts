@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as core from '@actions/core';
+import * as core from '../action/runner-commands.ts';
 import { ActionError, invalidInput } from '../action/action-error.ts';
 import { constraintProblem, type TerraformTool } from './release-index.ts';
 
@@ -146,10 +146,8 @@ interface HclParser {
 let hclParser: Promise<HclParser> | undefined;
 
 function loadHclParser(): Promise<HclParser> {
-  // "eager": in index.js (ncc writes the licenses of one chunk only) but evaluated only here.
-  hclParser ??= import(/* webpackMode: "eager" */ 'hcl2-parser').then(
-    (module) => (module as unknown as { default: HclParser }).default,
-  );
+  // A lazy chunk of the bundle (its own file in dist/): only a version constraint in HCL loads it.
+  hclParser ??= import('hcl2-parser').then((module) => (module as unknown as { default: HclParser }).default);
   return hclParser;
 }
 

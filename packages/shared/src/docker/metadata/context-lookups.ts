@@ -1,3 +1,5 @@
+import { githubClient } from '../../github/client.ts';
+import { childEnv, spawnRunner } from '../../util/command.ts';
 import { isRecord } from '../../util/values.ts';
 import { repositoryFromPayload, repositoryInfo, type GitContext, type RepositoryInfo } from './context.ts';
 
@@ -94,19 +96,14 @@ export interface LookupSettings {
   env: NodeJS.ProcessEnv;
 }
 
-// Octokit is loaded only when a lookup is needed: most runs have it all in the payload.
-const loadOctokit = () => import(/* webpackMode: "eager" */ '../../github/octokit.ts');
-const loadCommand = () => import(/* webpackMode: "eager" */ '../../util/command.ts');
-
 /** The lookups of a real run: GitHub's API with the token, git in the checkout. */
 export function runLookups(settings: LookupSettings): ContextLookups {
   const [owner = '', repo = ''] = settings.repository.split('/');
   const client = async () => {
     if (!settings.token) throw new Error('no github-token');
     if (!owner || !repo) throw new Error('GITHUB_REPOSITORY is not set');
-    const { createOctokit } = await loadOctokit();
     // A lookup is a nicety: one retry, a short time limit.
-    return createOctokit(settings.token, {
+    return githubClient(settings.token, {
       baseUrl: settings.env.GITHUB_API_URL,
       retries: 1,
       requestTimeoutMs: 15_000,
@@ -123,7 +120,6 @@ export function runLookups(settings: LookupSettings): ContextLookups {
       return repositoryInfo(data as unknown as Record<string, unknown>);
     },
     gitCommitDate: async (sha) => {
-      const { spawnRunner, childEnv } = await loadCommand();
       const result = await spawnRunner()('git', ['log', '-1', '--format=%cI', sha], {
         cwd: settings.workspace,
         env: childEnv(settings.env),
