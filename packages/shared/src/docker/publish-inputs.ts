@@ -9,6 +9,7 @@ import {
   readKeyValues,
   readList,
   readPath,
+  readSecret,
   readString,
   readUntrimmed,
   repositoryRoot,
@@ -46,7 +47,7 @@ export async function readPublishInputs(
   env: NodeJS.ProcessEnv = process.env,
   now = new Date(),
   lookups: ContextLookups = runLookups({
-    token: readInput('github-token'),
+    token: readSecret('github-token'),
     repository: env.GITHUB_REPOSITORY ?? '',
     workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
     env,
