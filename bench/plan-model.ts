@@ -1,6 +1,6 @@
 import { planDigest } from '@iac-actions/shared/terraform/plan-digest.ts';
 import { renderPlanComment, renderPlanSummary, type PlanReport } from '@iac-actions/shared/terraform/plan-markdown.ts';
-import { compileMaskPatterns, maskPlan, maskText } from '@iac-actions/shared/terraform/plan-mask.ts';
+import { compileMaskPatterns, maskText, planSecrets } from '@iac-actions/shared/terraform/plan-mask.ts';
 import { summarizePlan } from '@iac-actions/shared/terraform/plan-summary.ts';
 import type { JsonPlan } from '@iac-actions/shared/terraform/plan-types.ts';
 import { syntheticPlanText } from '../test/terraform/synthetic-plan-text.ts';
@@ -8,7 +8,7 @@ import { syntheticPlan } from '../test/terraform/synthetic-plan.ts';
 import { interleave, median, medianRatio, ms, printTable, times, us, verdict } from './measure.ts';
 
 // tf-plan's work between `terraform show` and the reports (tf-plan.ts): the
-// digest, the masked copy, the summary, the masking of the plan text with the
+// digest, the plan's secrets, the summary, the masking of the plan text with the
 // secrets found, and both renderers (which shorten the text to fit), against
 // JSON.parse of the same plan — timed alternately in this warmed process,
 // round after round, over synthetic plans with their `terraform show` text.
@@ -34,9 +34,9 @@ const INPUT_SECRETS = ['backend-password-0123456789', 'TF_VAR_api_key_abcdef0123
 /** What tf-plan does with the parsed plan and the `terraform show` text, in its order. */
 function planPath(plan: JsonPlan, showText: string): number {
   const digest = planDigest(plan);
-  const masked = maskPlan(plan, { patterns: MASK_PATTERNS });
-  const summary = summarizePlan(masked.plan);
-  const planText = maskText(showText, [...INPUT_SECRETS, ...masked.secrets]);
+  const secrets = planSecrets(plan, { patterns: MASK_PATTERNS });
+  const summary = summarizePlan(plan);
+  const planText = maskText(showText, [...INPUT_SECRETS, ...secrets]);
   const report: PlanReport = {
     workingDirectory: 'infra/prod',
     workspace: 'default',

@@ -382,7 +382,7 @@ export function syntheticPlan(resourceCount: number, options: SyntheticPlanOptio
       actions,
       before,
       after,
-      after_unknown: afterUnknown,
+      after_unknown: sorted(afterUnknown),
       before_sensitive: before === null ? false : sorted(kind.sensitive(before)),
       after_sensitive: after === null ? false : sorted(kind.sensitive(after)),
     };

@@ -78,8 +78,9 @@ function referenceForms(secret: string): string[] {
 }
 
 /** Longest match first at each position, left to right, by brute force: the reference for textMasker. */
-function referenceMask(text: string, secrets: readonly string[], placeholder: string): string {
-  const needles = [...new Set(secrets.flatMap(referenceForms))].sort((a, b) => b.length - a.length);
+function referenceMask(text: string, secrets: readonly string[], placeholder: string, literals: string[] = []): string {
+  const forms = [...secrets.flatMap(referenceForms), ...literals.filter((literal) => literal.length >= 4)];
+  const needles = [...new Set(forms)].sort((a, b) => b.length - a.length);
   let out = '';
   let i = 0;
   while (i < text.length) {
@@ -135,8 +136,11 @@ describe('secretForms and textMasker against brute-force references', () => {
         if (random(2)) secrets.push(chars.slice(0, Math.max(4, chars.length - 1 - random(4))).join(''));
         if (random(2)) secrets.push(chars.slice(Math.floor(chars.length / 2)).join('') + pick(alphabet, 4));
       }
+      // Some rounds: needles searched as they are, beside the secrets' forms.
+      const literals =
+        round % 4 === 1 ? Array.from({ length: 1 + random(4) }, () => pick(alphabet, 2 + random(30))) : [];
       // Texts made of the secrets' forms, pieces of them and noise.
-      const pieces = [...secrets.flatMap((s) => secretForms(s)), ...secrets];
+      const pieces = [...secrets.flatMap((s) => secretForms(s)), ...secrets, ...literals];
       let text = '';
       // Odd rounds: texts long enough for the byte reads.
       while (text.length < (round % 2 ? 5_000 : 400) + random(2_000)) {
@@ -144,9 +148,19 @@ describe('secretForms and textMasker against brute-force references', () => {
         const r = random(4);
         text += r === 0 ? pick(alphabet, random(30)) : r === 1 ? piece.slice(random(piece.length)) : piece;
       }
-      const masked = textMasker(secrets, '<*>')(text);
-      expect(masked, `round ${round}: ${JSON.stringify(secrets)}`).toBe(referenceMask(text, secrets, '<*>'));
+      const masked = textMasker(secrets, '<*>', literals)(text);
+      expect(masked, `round ${round}: ${JSON.stringify([secrets, literals])}`).toBe(
+        referenceMask(text, secrets, '<*>', literals),
+      );
     }
+  });
+
+  it('searches literals as they are, without forms of their own', () => {
+    const mask = textMasker(['s3cr3t-value'], '*', ['p%40ss+word']);
+    expect(mask('a=p%40ss+word b=s3cr3t-value')).toBe('a=* b=*');
+    expect(mask(Buffer.from('s3cr3t-value').toString('base64'))).toBe('*');
+    const encodedLiteral = Buffer.from('p%40ss+word').toString('base64');
+    expect(mask(encodedLiteral)).toBe(encodedLiteral);
   });
 
   it('masks at the text edges and in texts shorter than a needle', () => {

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { describe, test } from 'vitest';
 import { canonicalJson, planDigest } from './plan-digest.ts';
 import { fixtureNames, readJson } from './plan-text.test-helper.ts';
-import type { JsonPlan } from './plan-types.ts';
+import type { JsonPlan, JsonResourceChange } from './plan-types.ts';
 import { syntheticPlan } from '../../../../test/terraform/synthetic-plan.ts';
 
 /** Every JSON plan among the fixtures, by a readable name. */
@@ -124,6 +124,18 @@ describe('planDigest', () => {
     assert.equal(planDigest(JSON.parse(JSON.stringify(reorderKeys(plan))) as JsonPlan), digest);
     assert.equal(planDigest({ ...plan, resource_changes: [...plan.resource_changes!].reverse() }), digest);
     assert.notEqual(planDigest(syntheticPlan(2000, { seed: 8 })), digest);
+  });
+
+  test('the same when only some resources have keys out of order: the first, the last, and some between', () => {
+    const plan = syntheticPlan(300, { seed: 9 });
+    const digest = planDigest(plan);
+    const changes = plan.resource_changes!;
+    const mixed = changes.map((rc, i) =>
+      i === 0 || i === changes.length - 1 || i % 7 === 3 || i === 4 ? (reorderKeys(rc) as JsonResourceChange) : rc,
+    );
+    // Those resources are written in another order, not only parsed so.
+    assert.notEqual(JSON.stringify(mixed[4]), JSON.stringify(changes[4]));
+    assert.equal(planDigest({ ...plan, resource_changes: mixed }), digest);
   });
 
   test('a Terraform Cloud redacted plan digests like its unredacted twin', () => {

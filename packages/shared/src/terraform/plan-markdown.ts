@@ -232,9 +232,14 @@ const bytes: Measure = (text) => Buffer.byteLength(text);
  * of megabytes costs only what is kept.
  */
 export function shortenMiddle(text: string, budget: number, note: string, measure = characters): string {
-  if (measure(text) <= budget) return text;
-  let lineCount = 1;
-  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lineCount++;
+  const size = measure(text);
+  if (size <= budget) return text;
+  // A text whose size is its length (ASCII, in bytes) has lines whose sizes are their lengths: no copy to measure.
+  const lineSize =
+    size === text.length
+      ? (from: number, to: number) => to - from
+      : (from: number, to: number) => measure(text.slice(from, to));
+  const lineCount = countLines(text);
   const marker = (omitted: number) => `\n… ${thousands(omitted)} lines omitted: ${note} …\n`;
   const keep = Math.max(0, budget - measure(marker(lineCount)));
   // Head lines end before `headEnd`, tail lines start at `tailStart`; the next head line starts at `headEnd + 1`.
@@ -255,9 +260,9 @@ export function shortenMiddle(text: string, budget: number, note: string, measur
       to = tailStart - 1;
       from = to === 0 ? 0 : text.lastIndexOf('\n', to - 1) + 1;
     }
-    const size = measure(text.slice(from, to)) + 1;
-    if (used + size > keep) break;
-    used += size;
+    const line = lineSize(from, to) + 1;
+    if (used + line > keep) break;
+    used += line;
     if (takeHead) {
       headEnd = to;
       heads++;
@@ -269,6 +274,18 @@ export function shortenMiddle(text: string, budget: number, note: string, measur
   const head = heads ? text.slice(0, headEnd) : '';
   const tail = tails ? text.slice(tailStart) : '';
   return `${head}${marker(lineCount - heads - tails)}${tail}`;
+}
+
+/** The last text counted: the comment and the job summary shorten the same plan text. */
+let counted: { text: string; lines: number } | undefined;
+
+function countLines(text: string): number {
+  if (counted?.text !== text) {
+    let lines = 1;
+    for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines++;
+    counted = { text, lines };
+  }
+  return counted.lines;
 }
 
 /** A code block that no backtick run inside `text` can close. */

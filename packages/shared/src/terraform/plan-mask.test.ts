@@ -6,7 +6,9 @@ import {
   compileMaskPatterns,
   isSecretName,
   maskPlan,
+  maskTerraformValue,
   maskText,
+  planSecrets,
   terraformForms,
 } from './plan-mask.ts';
 import { summarizePlan } from './plan-summary.ts';
@@ -370,6 +372,39 @@ describe('maskPlan by name, by pattern, and copies of secrets', () => {
   });
 });
 
+describe('planSecrets', () => {
+  const patterns = compileMaskPatterns([
+    String.raw`\b\d{12}\b`,
+    'AKIA[0-9A-Z]{16}',
+    String.raw`[0-9a-f]{12}\.eu-west-1`,
+  ]);
+  const plans: [string, JsonPlan][] = [
+    ...allFixturePlans(),
+    ['unmarked secrets', unmarkedSecretsPlan()],
+    ['synthetic', syntheticPlan(300, { seed: 7 })],
+  ];
+  for (const [name, plan] of plans) {
+    test(`${name}: the secrets maskPlan returns, without a masked copy, with and without patterns`, () => {
+      for (const options of [{}, { patterns }]) {
+        const expected = maskPlan(plan, options).secrets;
+        assert.deepEqual([...planSecrets(plan, options)].sort(), [...expected].sort());
+      }
+    });
+  }
+
+  test('a pattern match inside a later value is a secret wherever it came first', () => {
+    const key = 'AKIAABCDEFGHIJKLMNOP';
+    const plan: JsonPlan = {
+      format_version: '1.2',
+      resource_changes: [resource('a.first', { note: key }), resource('b.second', { script: `export KEY=${key}` })],
+    };
+    const { plan: masked, secrets } = maskPlan(plan, { patterns: compileMaskPatterns(['AKIA[0-9A-Z]{16}']) });
+    assert.deepEqual(secrets, [key]);
+    assert.deepEqual(masked.resource_changes![0]!.change.after, { note: SENSITIVE_PLACEHOLDER });
+    assert.deepEqual(masked.resource_changes![1]!.change.after, { script: SENSITIVE_PLACEHOLDER });
+  });
+});
+
 describe('maskText', () => {
   test('replaces every occurrence, the longest secret first', () => {
     assert.equal(
@@ -402,6 +437,18 @@ describe('maskText', () => {
     assert.equal(maskText('u = "P%40ss+w0rd%2FZeta%21%28x%29"', [secret]), `u = "${SENSITIVE_PLACEHOLDER}"`);
     assert.equal(maskText('t = "a$${b}c-d"', ['a${b}c-d']), `t = "${SENSITIVE_PLACEHOLDER}"`);
     assert.deepEqual(terraformForms('plain-value'), []);
+  });
+
+  test('a value registered with its Terraform forms: each form and the base64 of the value are masked', () => {
+    const secret = 'db pass$1';
+    maskTerraformValue(secret);
+    const [query] = terraformForms(secret);
+    assert.equal(query, 'db+pass%241');
+    const encoded = Buffer.from(secret).toString('base64');
+    assert.equal(
+      maskText(`q=${query} b=${encoded} v=${secret}`, []),
+      `q=${SENSITIVE_PLACEHOLDER} b=${SENSITIVE_PLACEHOLDER} v=${SENSITIVE_PLACEHOLDER}`,
+    );
   });
 
   test('leaves texts without secrets, and ignores secrets too short to scrub', () => {

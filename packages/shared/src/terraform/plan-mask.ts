@@ -197,7 +197,7 @@ export function isSecretName(name: string): boolean {
 }
 
 // ---------------------------------------------------------------------------
-// Masking the JSON plan
+// Finding the secrets of a JSON plan, and masking it
 
 export interface MaskOptions {
   /** User patterns (`mask-patterns`): a string value that matches one is masked. */
@@ -210,146 +210,104 @@ export interface MaskedPlan {
   secrets: string[];
 }
 
-interface Masker {
+/** What one walk of the plan finds: enough to decide, value by value, what the masked copy hides. */
+interface Found {
   patterns: RegExp[];
   /** The same patterns with the `g` flag, to collect every match (a fresh lastIndex each use). */
   globalPatterns: RegExp[];
+  /** Every distinct secret string of MIN_SECRET_LENGTH or more. */
   secrets: Set<string>;
-  /** Set once a secret is found while copying: strings copied before it may equal it. */
-  foundWhileCopying: boolean;
-  copying: boolean;
+  /** Strings a user pattern matched, whatever their length: the copy hides them whole. */
+  matched: Set<string>;
+  /** Whether a secret is a number's text: only then are numbers looked up. */
   numericSecrets: boolean;
-}
-
-function addSecret(m: Masker, secret: string): void {
-  if (secret.length < MIN_SECRET_LENGTH || m.secrets.has(secret)) return;
-  m.secrets.add(secret);
-  if (m.copying) m.foundWhileCopying = true;
-  if (String(Number(secret)) === secret) m.numericSecrets = true;
-}
-
-/** Records every string and number under a masked value. Booleans are left out: `true` is no secret. */
-function collectLeaves(m: Masker, value: unknown): void {
-  if (typeof value === 'string') addSecret(m, value);
-  else if (typeof value === 'number') addSecret(m, String(value));
-  else if (Array.isArray(value)) for (const item of value) collectLeaves(m, item);
-  else if (value !== null && typeof value === 'object')
-    for (const key in value) collectLeaves(m, (value as Record<string, unknown>)[key]);
-}
-
-/** First pass: the secrets the plan marks, so that copies of them elsewhere are caught on the way. */
-function collectMarked(m: Masker, value: unknown, marker: unknown): void {
-  if (marker === true) {
-    collectLeaves(m, value);
-    return;
-  }
-  if (marker === null || typeof marker !== 'object' || value === null || typeof value !== 'object') return;
-  if (Array.isArray(marker)) {
-    if (!Array.isArray(value)) return;
-    for (let i = 0; i < marker.length; i++) collectMarked(m, value[i], marker[i]);
-    return;
-  }
-  const markers = marker as Record<string, unknown>;
-  const values = value as Record<string, unknown>;
-  for (const key in markers) collectMarked(m, values[key], markers[key]);
-}
-
-function matchesPattern(m: Masker, value: string): boolean {
-  let matched = false;
-  for (let i = 0; i < m.patterns.length; i++) {
-    if (!(m.patterns[i] as RegExp).test(value)) continue;
-    matched = true;
-    // The matched text is the secret: a pattern for keys inside a long script
-    // must not turn every line of the script into a "secret" for the text scrub.
-    const global = m.globalPatterns[i] as RegExp;
-    global.lastIndex = 0;
-    for (const match of value.matchAll(global)) addSecret(m, match[0]);
-  }
-  return matched;
-}
-
-function maskString(m: Masker, value: string, secretByName: boolean): string {
-  if (secretByName && value !== '') {
-    addSecret(m, value);
-    return SENSITIVE_PLACEHOLDER;
-  }
-  if (value.length >= MIN_SECRET_LENGTH && m.secrets.has(value)) return SENSITIVE_PLACEHOLDER;
-  if (m.patterns.length > 0 && matchesPattern(m, value)) return SENSITIVE_PLACEHOLDER;
-  return value;
+  /** Strings already tested against the patterns: plans repeat values (tags, regions, names). */
+  tested: Set<string>;
 }
 
 /**
- * A masked copy of `value`. `marker` is the matching subtree of
+ * The most strings remembered as tested before the set starts again: a set
+ * of every string of a large plan misses the cache on nearly every lookup
+ * (at 50k resources it cost more than the patterns it saved).
+ */
+const TESTED_LIMIT = 4096;
+
+function addSecret(f: Found, secret: string): void {
+  if (secret.length < MIN_SECRET_LENGTH || f.secrets.has(secret)) return;
+  f.secrets.add(secret);
+  if (String(Number(secret)) === secret) f.numericSecrets = true;
+}
+
+/** Records every string and number under a marked value. Booleans are left out: `true` is no secret. */
+function collectLeaves(f: Found, value: unknown): void {
+  if (typeof value === 'string') addSecret(f, value);
+  else if (typeof value === 'number') addSecret(f, String(value));
+  else if (Array.isArray(value)) for (const item of value) collectLeaves(f, item);
+  else if (value !== null && typeof value === 'object')
+    for (const key in value) collectLeaves(f, (value as Record<string, unknown>)[key]);
+}
+
+/** Tests `value` against the user patterns; each match's text is a secret. */
+function matchPatterns(f: Found, value: string): void {
+  if (f.tested.has(value)) return;
+  if (f.tested.size >= TESTED_LIMIT) f.tested.clear();
+  f.tested.add(value);
+  for (let i = 0; i < f.patterns.length; i++) {
+    if (!(f.patterns[i] as RegExp).test(value)) continue;
+    f.matched.add(value);
+    // The matched text is the secret: a pattern for keys inside a long script
+    // must not turn every line of the script into a "secret" for the text scrub.
+    const global = f.globalPatterns[i] as RegExp;
+    global.lastIndex = 0;
+    for (const match of value.matchAll(global)) addSecret(f, match[0]);
+  }
+}
+
+/** `{ name = "DB_PASSWORD", value = "..." }`: environment variables of containers and functions carry the secret's name beside its value. */
+function hasSecretName(record: Record<string, unknown>): boolean {
+  return typeof record.name === 'string' && 'value' in record && isSecretName(record.name);
+}
+
+/**
+ * Finds the secrets in `value`. `marker` is the matching subtree of
  * before_sensitive/after_sensitive (`true`: all of it is sensitive);
  * `secretByName`: it sits under a secret-looking name, so its strings are
  * secrets (its numbers and booleans are settings such as lengths and flags).
  */
-function maskValue(m: Masker, value: unknown, marker: unknown, secretByName: boolean): unknown {
+function findIn(f: Found, value: unknown, marker: unknown, secretByName: boolean): void {
   if (marker === true) {
-    if (value === null || value === undefined) return value;
-    collectLeaves(m, value);
-    return SENSITIVE_PLACEHOLDER;
+    collectLeaves(f, value);
+    return;
   }
-  if (typeof value === 'string') return maskString(m, value, secretByName);
-  if (typeof value === 'number') {
-    return m.numericSecrets && m.secrets.has(String(value)) ? SENSITIVE_PLACEHOLDER : value;
+  if (typeof value === 'string') {
+    if (secretByName && value !== '') addSecret(f, value);
+    else if (f.patterns.length > 0) matchPatterns(f, value);
+    return;
   }
-  if (value === null || typeof value !== 'object') return value;
-
+  if (value === null || typeof value !== 'object') return;
   const markerIsTree = marker !== null && typeof marker === 'object';
   if (Array.isArray(value)) {
     const markers = markerIsTree && Array.isArray(marker) ? (marker as unknown[]) : undefined;
-    const out = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = maskValue(m, value[i], markers?.[i], secretByName);
-    return out;
+    for (let i = 0; i < value.length; i++) findIn(f, value[i], markers?.[i], secretByName);
+    return;
   }
-
   const record = value as Record<string, unknown>;
   const markers = markerIsTree && !Array.isArray(marker) ? (marker as Record<string, unknown>) : undefined;
-  // `{ name = "DB_PASSWORD", value = "..." }`: environment variables of
-  // containers and functions carry the secret's name beside its value.
-  const namedValue = typeof record.name === 'string' && 'value' in record && isSecretName(record.name);
-  const out: Record<string, unknown> = {};
   for (const key in record) {
-    const childSecret = secretByName || isSecretName(key) || (namedValue && key === 'value');
-    out[key] = maskValue(m, record[key], markers?.[key], childSecret);
+    const childSecret = secretByName || isSecretName(key) || (key === 'value' && hasSecretName(record));
+    findIn(f, record[key], markers?.[key], childSecret);
   }
-  return out;
 }
 
-/** Third pass, only when needed: strings copied before a secret equal to them was found. */
-function remaskKnown(m: Masker, value: unknown): unknown {
-  if (typeof value === 'string') return m.secrets.has(value) ? SENSITIVE_PLACEHOLDER : value;
-  if (typeof value === 'number')
-    return m.numericSecrets && m.secrets.has(String(value)) ? SENSITIVE_PLACEHOLDER : value;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = remaskKnown(m, value[i]);
-  } else if (value !== null && typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    for (const key in record) record[key] = remaskKnown(m, record[key]);
-  }
-  return value;
-}
-
-function collectPatternMatches(m: Masker, value: unknown): void {
+/** The pattern matches of a free text (generated config, check messages): only the matched parts are secrets. */
+function findInText(f: Found, value: unknown): void {
   if (typeof value === 'string') {
-    if (m.patterns.length > 0) matchesPattern(m, value);
+    if (f.patterns.length > 0) matchPatterns(f, value);
   } else if (Array.isArray(value)) {
-    for (const item of value) collectPatternMatches(m, item);
+    for (const item of value) findInText(f, item);
   } else if (value !== null && typeof value === 'object') {
-    for (const key in value) collectPatternMatches(m, (value as Record<string, unknown>)[key]);
+    for (const key in value) findInText(f, (value as Record<string, unknown>)[key]);
   }
-}
-
-function scrubStrings(value: unknown, scrub: (text: string) => string): unknown {
-  if (typeof value === 'string') return scrub(value);
-  if (Array.isArray(value)) return value.map((item) => scrubStrings(item, scrub));
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = scrubStrings(item, scrub);
-    return out;
-  }
-  return value;
 }
 
 /** Names of root variables the configuration declares `sensitive = true`. */
@@ -363,8 +321,98 @@ function sensitiveVariableNames(configuration: unknown): Set<string> {
   return names;
 }
 
-function isSensitiveOutput(change: JsonChange): boolean {
-  return change.before_sensitive === true || change.after_sensitive === true;
+/** A variable's value: marked whole when declared sensitive; its strings are secrets when its name looks secret too. */
+function variableContext(sensitiveVariables: Set<string>, name: string): { marker: boolean; byName: boolean } {
+  const marker = sensitiveVariables.has(name);
+  return { marker, byName: marker || isSecretName(name) };
+}
+
+/** An output's strings are secrets when it is sensitive or its name looks secret. */
+function outputByName(name: string, change: JsonChange): boolean {
+  return change.before_sensitive === true || change.after_sensitive === true || isSecretName(name);
+}
+
+/** One walk of every value of the plan that can hold a secret. */
+function findSecrets(plan: JsonPlan, options: MaskOptions, sensitiveVariables: Set<string>): Found {
+  // `g` and `y` make test() remember where it stopped: one copy without, one with `g`.
+  const patterns = (options.patterns ?? []).map((p) => new RegExp(p.source, p.flags.replace(/[gy]/g, '')));
+  const f: Found = {
+    patterns,
+    globalPatterns: patterns.map((p) => new RegExp(p.source, `${p.flags}g`)),
+    secrets: new Set(),
+    matched: new Set(),
+    numericSecrets: false,
+    tested: new Set(),
+  };
+  for (const [name, variable] of Object.entries(plan.variables ?? {})) {
+    const { marker, byName } = variableContext(sensitiveVariables, name);
+    findIn(f, variable?.value, marker, byName);
+  }
+  for (const list of [plan.resource_changes ?? [], plan.resource_drift ?? []]) {
+    for (const { change } of list) {
+      findIn(f, change.before, change.before_sensitive, false);
+      findIn(f, change.after, change.after_sensitive, false);
+    }
+  }
+  for (const [name, change] of Object.entries(plan.output_changes ?? {})) {
+    const byName = outputByName(name, change);
+    findIn(f, change.before, change.before_sensitive, byName);
+    findIn(f, change.after, change.after_sensitive, byName);
+  }
+  for (const rc of plan.resource_changes ?? []) {
+    if (typeof rc.change.generated_config === 'string') findInText(f, rc.change.generated_config);
+  }
+  if (plan.checks) findInText(f, plan.checks);
+  return f;
+}
+
+/**
+ * Every distinct secret string of the plan, as `maskPlan` returns them,
+ * without making the masked copy: what tf-plan and tf-apply register with the
+ * runner's mask and scrub from their texts.
+ */
+export function planSecrets(plan: JsonPlan, options: MaskOptions = {}): string[] {
+  return [...findSecrets(plan, options, sensitiveVariableNames(plan.configuration)).secrets];
+}
+
+/** A masked copy of `value`, with what `findIn` found in it (the same arguments). */
+function maskValue(f: Found, value: unknown, marker: unknown, secretByName: boolean): unknown {
+  if (marker === true) return value === null || value === undefined ? value : SENSITIVE_PLACEHOLDER;
+  if (typeof value === 'string') {
+    const hidden = (secretByName && value !== '') || f.secrets.has(value) || f.matched.has(value);
+    return hidden ? SENSITIVE_PLACEHOLDER : value;
+  }
+  if (typeof value === 'number') {
+    return f.numericSecrets && f.secrets.has(String(value)) ? SENSITIVE_PLACEHOLDER : value;
+  }
+  if (value === null || typeof value !== 'object') return value;
+
+  const markerIsTree = marker !== null && typeof marker === 'object';
+  if (Array.isArray(value)) {
+    const markers = markerIsTree && Array.isArray(marker) ? (marker as unknown[]) : undefined;
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = maskValue(f, value[i], markers?.[i], secretByName);
+    return out;
+  }
+  const record = value as Record<string, unknown>;
+  const markers = markerIsTree && !Array.isArray(marker) ? (marker as Record<string, unknown>) : undefined;
+  const out: Record<string, unknown> = {};
+  for (const key in record) {
+    const childSecret = secretByName || isSecretName(key) || (key === 'value' && hasSecretName(record));
+    out[key] = maskValue(f, record[key], markers?.[key], childSecret);
+  }
+  return out;
+}
+
+function scrubStrings(value: unknown, scrub: (text: string) => string): unknown {
+  if (typeof value === 'string') return scrub(value);
+  if (Array.isArray(value)) return value.map((item) => scrubStrings(item, scrub));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = scrubStrings(item, scrub);
+    return out;
+  }
+  return value;
 }
 
 /**
@@ -379,6 +427,9 @@ function isSensitiveOutput(change: JsonChange): boolean {
  * name and patterns). Secrets inside generated_config and checks are cut out
  * of their text.
  *
+ * Every secret is found by one walk of the plan before the copy is made, so
+ * that a copy of a secret is masked wherever it comes first.
+ *
  * Left out of the copy: planned_values, prior_state and configuration. They
  * repeat values already in resource_changes (or literal expressions of the
  * configuration), nothing downstream reads them from the masked plan, and
@@ -390,42 +441,15 @@ function isSensitiveOutput(change: JsonChange): boolean {
  * importing) is shared with `plan`: treat both as read-only.
  */
 export function maskPlan(plan: JsonPlan, options: MaskOptions = {}): MaskedPlan {
-  // `g` and `y` make test() remember where it stopped: one copy without, one with `g`.
-  const patterns = (options.patterns ?? []).map((p) => new RegExp(p.source, p.flags.replace(/[gy]/g, '')));
-  const m: Masker = {
-    patterns,
-    globalPatterns: patterns.map((p) => new RegExp(p.source, `${p.flags}g`)),
-    secrets: new Set(),
-    foundWhileCopying: false,
-    copying: false,
-    numericSecrets: false,
-  };
   const sensitiveVariables = sensitiveVariableNames(plan.configuration);
+  const f = findSecrets(plan, options, sensitiveVariables);
 
-  // Pass 1: what Terraform marks sensitive.
-  const changeLists = [plan.resource_changes ?? [], plan.resource_drift ?? []];
-  for (const list of changeLists) {
-    for (const rc of list) {
-      collectMarked(m, rc.change.before, rc.change.before_sensitive);
-      collectMarked(m, rc.change.after, rc.change.after_sensitive);
-    }
-  }
-  for (const change of Object.values(plan.output_changes ?? {})) {
-    collectMarked(m, change.before, change.before_sensitive);
-    collectMarked(m, change.after, change.after_sensitive);
-  }
-  for (const [name, variable] of Object.entries(plan.variables ?? {})) {
-    if (sensitiveVariables.has(name)) collectLeaves(m, variable?.value);
-  }
-
-  // Pass 2: the masked copy; names and patterns may find more secrets.
-  m.copying = true;
   const maskResource = (rc: JsonResourceChange): JsonResourceChange => ({
     ...rc,
     change: {
       ...rc.change,
-      before: maskValue(m, rc.change.before, rc.change.before_sensitive, false),
-      after: maskValue(m, rc.change.after, rc.change.after_sensitive, false),
+      before: maskValue(f, rc.change.before, rc.change.before_sensitive, false),
+      after: maskValue(f, rc.change.after, rc.change.after_sensitive, false),
     },
   });
   const masked: JsonPlan = { format_version: plan.format_version };
@@ -437,8 +461,8 @@ export function maskPlan(plan: JsonPlan, options: MaskOptions = {}): MaskedPlan 
   if (plan.variables) {
     const variables: NonNullable<JsonPlan['variables']> = {};
     for (const [name, variable] of Object.entries(plan.variables)) {
-      const secret = sensitiveVariables.has(name) || isSecretName(name);
-      variables[name] = { ...variable, value: maskValue(m, variable?.value, sensitiveVariables.has(name), secret) };
+      const { marker, byName } = variableContext(sensitiveVariables, name);
+      variables[name] = { ...variable, value: maskValue(f, variable?.value, marker, byName) };
     }
     masked.variables = variables;
   }
@@ -447,38 +471,20 @@ export function maskPlan(plan: JsonPlan, options: MaskOptions = {}): MaskedPlan 
   if (plan.output_changes) {
     const outputs: Record<string, JsonChange> = {};
     for (const [name, change] of Object.entries(plan.output_changes)) {
-      const secret = isSensitiveOutput(change) || isSecretName(name);
+      const byName = outputByName(name, change);
       outputs[name] = {
         ...change,
-        before: maskValue(m, change.before, change.before_sensitive, secret),
-        after: maskValue(m, change.after, change.after_sensitive, secret),
+        before: maskValue(f, change.before, change.before_sensitive, byName),
+        after: maskValue(f, change.after, change.after_sensitive, byName),
       };
     }
     masked.output_changes = outputs;
   }
   if (plan.relevant_attributes) masked.relevant_attributes = plan.relevant_attributes;
-  m.copying = false;
-
-  // Pass 3: a secret found late may equal a string copied before it was known.
-  // Only the values copied above are touched: the rest is shared with `plan`.
-  if (m.foundWhileCopying) {
-    for (const variable of Object.values(masked.variables ?? {})) variable.value = remaskKnown(m, variable.value);
-    const changes = [
-      ...(masked.resource_changes ?? []).map((rc) => rc.change),
-      ...(masked.resource_drift ?? []).map((rc) => rc.change),
-      ...Object.values(masked.output_changes ?? {}),
-    ];
-    for (const change of changes) {
-      change.before = remaskKnown(m, change.before);
-      change.after = remaskKnown(m, change.after);
-    }
-  }
 
   // Free texts: only the secret parts are cut out, so they stay readable.
+  const secrets = [...f.secrets];
   const withConfig = (masked.resource_changes ?? []).filter((rc) => typeof rc.change.generated_config === 'string');
-  for (const rc of withConfig) collectPatternMatches(m, rc.change.generated_config);
-  if (plan.checks) collectPatternMatches(m, plan.checks);
-  const secrets = [...m.secrets];
   const scrub = withConfig.length > 0 || plan.checks ? textMasker(secrets) : (text: string) => text;
   for (const rc of withConfig) rc.change.generated_config = scrub(rc.change.generated_config as string);
   if (plan.checks) masked.checks = scrubStrings(plan.checks, scrub) as unknown[];
@@ -535,7 +541,16 @@ export function maskText(text: string, secrets: readonly string[]): string {
   // The masker is built once per set of secrets: a drift run masks many texts with the same ones.
   const key = all.join('\u0000');
   if (maskerCache?.key !== key) {
-    maskerCache = { key, mask: textMasker([...all, ...all.flatMap(terraformForms)]) };
+    // Terraform's forms are searched as Terraform prints them. Those the step registered (maskTerraformValue)
+    // are among the secrets too, but are not searched in forms of their own: base64 of a urlencode() is no
+    // form Terraform prints, and those forms of forms would be a third of the needles of a large plan.
+    const forms = new Set(all.flatMap(terraformForms));
+    const mask = sharedTextMasker(
+      all.filter((secret) => !forms.has(secret)),
+      SENSITIVE_PLACEHOLDER,
+      [...forms],
+    );
+    maskerCache = { key, mask };
   }
   return maskerCache.mask(text);
 }

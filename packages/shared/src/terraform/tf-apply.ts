@@ -22,7 +22,7 @@ import { compareWithCheckout, readSavedPlan } from './plan-file.ts';
 import { planDigest } from './plan-digest.ts';
 import { renderPlanComment, stackReport } from './plan-markdown.ts';
 import { readPlanMarker, restampPlanBody, sameStack, type PlanMarker } from './plan-marker.ts';
-import { maskPlan, maskTerraformValue, maskText } from './plan-mask.ts';
+import { maskTerraformValue, maskText, planSecrets } from './plan-mask.ts';
 import { summarizePlan } from './plan-summary.ts';
 import type { JsonPlan } from './plan-types.ts';
 import { checkIntact, verifyPlanBundle } from './plan-verify.ts';
@@ -116,10 +116,10 @@ export async function runTfApply(settings: TfApplySettings, deps: TfApplyDeps): 
         : await readyByReplanning(settings, deps, report, { pull, reviewed, workDir });
     report.digest = ready.digest;
 
-    const masked = maskPlan(ready.plan, { patterns: settings.maskPatterns });
-    masked.secrets.forEach(maskTerraformValue);
-    secrets.push(...masked.secrets);
-    report.summary = summarizePlan(masked.plan);
+    const planSecretValues = planSecrets(ready.plan, { patterns: settings.maskPatterns });
+    planSecretValues.forEach(maskTerraformValue);
+    secrets.push(...planSecretValues);
+    report.summary = summarizePlan(ready.plan);
     if (ready.textPlan !== undefined) report.planText = maskText(ready.textPlan, secrets);
 
     if (settings.backupState) {
@@ -344,11 +344,11 @@ async function readyByReplanning(
   const digest = planDigest(plan);
   const textPlan = await cli.showText(planFile);
   if (digest !== reviewedDigest) {
-    const masked = maskPlan(plan, { patterns: settings.maskPatterns });
-    masked.secrets.forEach(maskTerraformValue);
-    const summary = summarizePlan(masked.plan);
+    const planSecretValues = planSecrets(plan, { patterns: settings.maskPatterns });
+    planSecretValues.forEach(maskTerraformValue);
+    const summary = summarizePlan(plan);
     report.summary = summary;
-    report.planText = maskText(textPlan, [...deps.secrets, ...masked.secrets]);
+    report.planText = maskText(textPlan, [...deps.secrets, ...planSecretValues]);
     const fresh = renderPlanComment({ ...report, summary, failure: undefined }, '');
     report.differences =
       found.reviewed && markerDigest ? planDifferences(found.reviewed.comment.body, fresh) : undefined;

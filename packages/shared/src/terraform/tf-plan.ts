@@ -22,7 +22,7 @@ import {
   sameStack,
   type PlanMarker,
 } from './plan-marker.ts';
-import { maskPlan, maskTerraformValue, maskText } from './plan-mask.ts';
+import { maskTerraformValue, maskText, planSecrets } from './plan-mask.ts';
 import { summarizePlan } from './plan-summary.ts';
 import { prepareStack, type StackLocation } from './stack.ts';
 import { backendSecrets, type TerraformSettings } from './terraform-inputs.ts';
@@ -114,10 +114,11 @@ export async function runTfPlan(settings: TfPlanSettings, deps: TfPlanDeps): Pro
     const jsonPlanText = await stage(report, 'show', () => cli.showJson(planFile));
     const plan = JSON.parse(jsonPlanText) as JsonPlan;
     const digest = planDigest(plan);
-    const masked = maskPlan(plan, { patterns: settings.maskPatterns });
-    masked.secrets.forEach(maskTerraformValue);
-    secrets.push(...masked.secrets);
-    const summary = summarizePlan(masked.plan);
+    // The summary holds no values: it is made from the plan itself, and only its secrets are needed here.
+    const planSecretValues = planSecrets(plan, { patterns: settings.maskPatterns });
+    planSecretValues.forEach(maskTerraformValue);
+    secrets.push(...planSecretValues);
+    const summary = summarizePlan(plan);
     const textPlan = maskText(await stage(report, 'show', () => cli.showText(planFile)), secrets);
     core.startGroup('Plan');
     core.info(textPlan);
