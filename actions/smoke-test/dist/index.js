@@ -8,7 +8,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _iac_actions_shared_action_runner_commands_ts__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6042);
 /* harmony import */ var _iac_actions_shared_action_action_error_ts__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2935);
 /* harmony import */ var _iac_actions_shared_action_inputs_ts__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5491);
-/* harmony import */ var _iac_actions_shared_action_mask_ts__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3186);
+/* harmony import */ var _iac_actions_shared_action_mask_ts__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4149);
 /* harmony import */ var _iac_actions_shared_action_outputs_ts__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7098);
 /* harmony import */ var _iac_actions_shared_action_run_ts__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2233);
 /* harmony import */ var _iac_actions_shared_action_summary_ts__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6720);
@@ -127,7 +127,7 @@ function invalidInput(name, problem) {
 /* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3483);
 /* harmony import */ var _action_error_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2935);
 /* harmony import */ var _util_duration_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1648);
-/* harmony import */ var _mask_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3186);
+/* harmony import */ var _mask_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4149);
 
 
 
@@ -347,163 +347,30 @@ function readPath(name, kind, fallback = '', roots) {
 
 /***/ }),
 
-/***/ 3186:
+/***/ 4149:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $l: () => (/* binding */ maskSecret),
-/* harmony export */   E$: () => (/* binding */ redact),
-/* harmony export */   vb: () => (/* binding */ MIN_SECRET_LENGTH)
-/* harmony export */ });
-/* unused harmony exports registeredSecrets, redactValues, secretForms, textMasker */
-/* harmony import */ var _runner_commands_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6042);
 
-// The suite's one masking function. A secret is registered once, with
-// maskSecret: the runner then masks it in the log, and `redact` masks it in
-// every text the runner does not see — the job summary, comments, issues,
-// webhooks, artifacts, error messages — in every form it may take there: each
-// of its lines, JSON- and URL-escaped, and base64-encoded at each of the three
-// byte alignments (so that `base64("user:" + secret)` is caught too).
-/** Shorter needles would mask ordinary text: a secret's forms shorter than this are not searched. */
-const MIN_SECRET_LENGTH = 4;
-const registered = new Set();
-let redactor;
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  vb: () => (/* binding */ MIN_SECRET_LENGTH),
+  $l: () => (/* binding */ maskSecret),
+  E$: () => (/* binding */ redact)
+});
+
+// UNUSED EXPORTS: redactValues, registeredSecrets, secretForms, textMasker
+
+;// CONCATENATED MODULE: ../../packages/shared/src/action/needle-replacer.ts
+// Replacing thousands of needles in a text of tens of megabytes: the engine
+// under the text masker (mask.ts). Written here because a regular expression
+// alternation, or one pass per needle, is quadratic on a large plan text with
+// thousands of secrets, and the multi-pattern matchers on npm (Aho–Corasick)
+// build a trie node per character of every needle, which on a plan's ~100k
+// base64 and escaped forms costs more than the whole scan.
 /**
- * Registers a secret with the runner's mask — the whole value and each line
- * of it, because the runner masks line by line — and with `redact`. Call it
- * before the value can reach a log, a parser's message or any text that leaves.
- */
-function maskSecret(value) {
-    if (!value.trim())
-        return;
-    _runner_commands_js__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(value);
-    for (const line of value.split(/\r?\n/)) {
-        const trimmed = line.trim();
-        // A line of a character or two (`}` of a JSON key) would star out every word that holds it.
-        if (trimmed.length >= MIN_SECRET_LENGTH && trimmed !== value.trim())
-            _runner_commands_js__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(trimmed);
-    }
-    if (!registered.has(value)) {
-        registered.add(value);
-        redactor = undefined;
-    }
-}
-/** Every secret registered in this step, for checks that need the values themselves. */
-function registeredSecrets() {
-    return [...registered];
-}
-/** Replaces every registered secret (and `extra` ones), in any of its forms, with `***`. */
-function redact(text, extra = []) {
-    if (extra.length)
-        return textMasker([...registered, ...extra], '***')(text);
-    redactor ??= textMasker([...registered], '***');
-    return redactor(text);
-}
-/** Values of JSON-like data, redacted: strings anywhere in it. */
-function redactValues(value) {
-    if (typeof value === 'string')
-        return redact(value);
-    if (Array.isArray(value))
-        return value.map(redactValues);
-    if (value && typeof value === 'object') {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValues(v)]));
-    }
-    return value;
-}
-/**
- * The forms a secret takes in a text: itself, each of its lines, JSON/HCL
- * string escaping, URL escaping (`encodeURIComponent`, and RFC 3986's stricter
- * form), and base64. Base64 of a longer text holding the secret (`user:pw`)
- * contains, for one of the three byte alignments, the encoding of the
- * secret's whole 3-byte groups from that alignment: those cores are needles,
- * as are the padded encodings the runner itself masks.
- */
-function secretForms(secret) {
-    const forms = [];
-    addSecretForms(secret, forms);
-    return [...new Set(forms)];
-}
-/** Characters no escaping changes (JSON, URL, HCL): a value made of them is its own JSON and URL form. */
-const UNESCAPED = /^[A-Za-z0-9_.~-]*$/;
-/** A value whose characters are its UTF-8 bytes. */
-const ASCII = /^[^\u0080-\uffff]*$/;
-/**
- * Pushes the forms of `secretForms(secret)` to `forms`, in the same order of
- * first appearance, without the short ones; a form may be pushed twice.
- */
-function addSecretForms(secret, forms) {
-    if (UNESCAPED.test(secret)) {
-        // The common case (tokens, passwords, hosts): one form besides base64, and ASCII bytes.
-        if (secret.length >= MIN_SECRET_LENGTH) {
-            forms.push(secret);
-            addAsciiBase64Forms(secret, forms);
-        }
-        return;
-    }
-    const lines = /[\r\n]/.test(secret) ? secret.split(/\r?\n|\r/).map((l) => l.trim()) : [];
-    const add = (form) => {
-        if (form.length >= MIN_SECRET_LENGTH)
-            forms.push(form);
-    };
-    for (const value of [secret, ...lines]) {
-        if (value.length < MIN_SECRET_LENGTH)
-            continue;
-        add(value);
-        add(JSON.stringify(value).slice(1, -1));
-        // encodeURIComponent; RFC 3986's stricter form (.NET's EscapeDataString, Go's
-        // url.PathEscape); and each with a space as `+` (forms, Go's url.QueryEscape).
-        const uri = encodeURIComponent(value);
-        const strict = uri.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-        for (const form of [uri, strict]) {
-            add(form);
-            add(form.replace(/%20/g, '+'));
-        }
-        if (ASCII.test(value)) {
-            addAsciiBase64Forms(value, forms);
-            continue;
-        }
-        const bytes = Buffer.from(value, 'utf8');
-        for (let skip = 0; skip < 3 && skip < bytes.length; skip++) {
-            const from = bytes.subarray(skip);
-            if (from.length >= 3)
-                add(from.toString('base64'));
-            // The whole groups; a core of one group (4 characters) would match ordinary base64 by chance.
-            const whole = from.subarray(0, from.length - (from.length % 3));
-            if (whole.length >= 6) {
-                add(whole.toString('base64'));
-                add(whole.toString('base64url'));
-            }
-        }
-    }
-}
-/**
- * The base64 forms of an ASCII value (its characters are its bytes), as the
- * general path makes them with Buffer: per alignment, the padded encoding and
- * the whole groups' core in base64 and base64url. btoa encodes a Latin-1
- * string natively, without a Buffer per form.
- */
-function addAsciiBase64Forms(value, forms) {
-    for (let skip = 0; skip < 3 && skip < value.length; skip++) {
-        const length = value.length - skip;
-        if (length < 3)
-            continue;
-        // Every form here is at least 4 characters: 3 bytes encode to 4.
-        const padded = btoa(skip === 0 ? value : value.slice(skip));
-        forms.push(padded);
-        if (length >= 6) {
-            const core = length % 3 === 0 ? padded : padded.slice(0, ((length - (length % 3)) / 3) * 4);
-            if (core !== padded)
-                forms.push(core);
-            if (core.includes('+') || core.includes('/'))
-                forms.push(core.replace(/[+/]/g, (c) => (c === '+' ? '-' : '_')));
-        }
-    }
-}
-/**
- * A function replacing every form of the secrets in a text, longest match
- * first, leftmost first, in one left-to-right scan whatever the number of
- * secrets (a regular expression alternation, or one pass per secret, is
- * quadratic on a large plan text with thousands of secrets).
+ * A function replacing every needle in a text with `placeholder`, longest
+ * match first, leftmost first, in one left-to-right scan whatever the number
+ * of needles.
  *
  * When the shortest needle has m characters, every occurrence covers m - q + 1
  * consecutive windows of q characters, so only every (m - q + 1)th window of
@@ -514,45 +381,30 @@ function addAsciiBase64Forms(value, forms) {
  * Needles of 24 characters or more (base64 and hex tokens) are scanned with
  * 8-character windows, shorter ones with 4-character windows: a plan text's
  * scan hashes a fraction of its positions, and few of those hit.
+ *
+ * Every needle must have at least MIN_NEEDLE_LENGTH characters. `tails[i]`,
+ * when given, is what may follow `needles[i]`: where it does, the match takes
+ * it too. It is for base64, whose padded form is its core (whole groups of 4
+ * characters) and a tail of 4: a needle with a tail must be whole groups of
+ * 4 and its tail at most 4 characters, so that with its tail it is never
+ * longer than a needle of the next table (keys of 4, 8 and 16 characters).
  */
-function textMasker(secrets, placeholder) {
-    const needles = [];
-    for (const secret of secrets)
-        addSecretForms(secret, needles);
+function needleReplacer(needles, placeholder, tails = []) {
     if (needles.length === 0)
         return (text) => text;
-    let shortest = Infinity;
-    let longest = 0;
-    const prefixBits = filterBits(needles.length);
-    const prefixes = new Int32Array(2 ** (prefixBits - 5));
-    for (const needle of needles) {
-        const p = Math.imul(windowHash(needle, 0), 0x9e3779b1) >>> (32 - prefixBits);
-        prefixes[p >>> 5] = prefixes[p >>> 5] | (1 << (p & 31));
-        if (needle.length < shortest)
-            shortest = needle.length;
-        if (needle.length > longest)
-            longest = needle.length;
-    }
-    const tiers = [
-        scanTier(needles, shortest, Math.min(SPLIT, longest + 1), MIN_SECRET_LENGTH),
-        scanTier(needles, Math.max(SPLIT, shortest), longest + 1, LONG_WINDOW),
-    ].filter((tier) => tier !== undefined);
-    // Longest keys first: a match in a table of longer needles is longer than any in the next.
-    const tables = KEY_LENGTHS.map((key, i) => keyTable(needles, key, KEY_LENGTHS[i - 1] ?? Infinity)).filter((table) => table !== undefined);
+    const index = buildIndex(needles, tails);
     return (text) => {
-        // A text of ASCII (a plan's, nearly always) is read as bytes; a shorter one is not worth the copy.
-        const ascii = text.length >= 4096 && Buffer.byteLength(text, 'utf8') === text.length;
-        const buffer = ascii ? Buffer.from(text, 'latin1') : undefined;
-        const bytes = buffer && new DataView(buffer.buffer, buffer.byteOffset, buffer.length);
-        let starts = candidateStarts(text, bytes, tiers[0], prefixes, prefixBits);
-        if (tiers.length > 1)
-            starts = mergeSorted(starts, candidateStarts(text, bytes, tiers[1], prefixes, prefixBits));
+        const bytes = asciiBytes(text);
+        const [first, second] = index.tiers;
+        let starts = candidateStarts(text, bytes, first, index);
+        if (second)
+            starts = mergeSorted(starts, candidateStarts(text, bytes, second, index));
         const parts = [];
         let copiedUpTo = 0;
         for (const s of starts) {
             if (s < copiedUpTo)
                 continue;
-            const length = longestMatch(text, s, tables);
+            const length = longestMatch(text, s, index);
             if (length === 0)
                 continue;
             parts.push(text.slice(copiedUpTo, s), placeholder);
@@ -564,44 +416,148 @@ function textMasker(secrets, placeholder) {
         return parts.join('');
     };
 }
-/** Hash chains keyed by 16, 8 and 4 first characters: few needles share as many first characters. */
-const KEY_LENGTHS = [16, 8, MIN_SECRET_LENGTH];
-function keyTable(all, key, above) {
-    const kept = all.filter((needle) => needle.length >= key && needle.length < above);
-    if (kept.length === 0)
+/**
+ * The bytes of the last ASCII text scanned, kept for the next one: a fresh
+ * buffer the size of a large plan text costs more in page faults than the
+ * whole scan (40 ms for 36 MB here, against 4 ms to write into this one).
+ */
+let scratch;
+/**
+ * The bytes of `text` when it is ASCII (a plan's, nearly always), so that a
+ * window's word is one 32-bit read rather than four charCodeAt calls; a
+ * shorter text is not worth the copy.
+ */
+function asciiBytes(text) {
+    if (text.length < 4096 || Buffer.byteLength(text, 'utf8') !== text.length)
         return undefined;
-    const size = 2 ** Math.ceil(Math.log2(kept.length * 2));
-    const table = {
-        key,
-        needles: kept,
-        hashes: new Int32Array(kept.length),
-        next: new Int32Array(kept.length),
-        head: new Int32Array(size).fill(-1),
-        mask: size - 1,
-    };
-    for (let i = 0; i < kept.length; i++) {
-        const h = keyHash(kept[i], 0, key);
-        const slot = h & table.mask;
-        table.hashes[i] = h;
-        table.next[i] = table.head[slot];
-        table.head[slot] = i;
+    if (!scratch || scratch.length < text.length)
+        scratch = Buffer.allocUnsafe(text.length);
+    scratch.write(text, 0, 'latin1');
+    return new DataView(scratch.buffer, scratch.byteOffset, text.length);
+}
+/** The window of the shortest needles: 4 characters, one 32-bit word of an ASCII text. */
+const MIN_NEEDLE_LENGTH = 4;
+/**
+ * Needles at least this long are found by windows of LONG_WINDOW characters:
+ * windows of 4 hex digits would nearly all be in the bitmap of thousands of
+ * hex tokens, and a plan text is full of hex.
+ */
+const SPLIT = 24;
+const LONG_WINDOW = 8;
+/** Windows hashed at most this far apart: more offsets per needle would fill the bitmap. */
+const MAX_STEP = 16;
+/** Bitmaps of at most 2^23 bits (1 MiB): larger ones miss the cache on nearly every lookup. */
+const MAX_FILTER_BITS = 23;
+/** Hash chains keyed by 16, 8 and 4 first characters: few needles share as many first characters. */
+const KEY_LENGTHS = [16, 8, MIN_NEEDLE_LENGTH];
+const tierOf = (length) => (length < SPLIT ? 0 : 1);
+const tableOf = (length) => (length >= KEY_LENGTHS[0] ? 0 : length >= KEY_LENGTHS[1] ? 1 : 2);
+/** Two passes over the needles: their counts size the bitmaps and tables, then each is hashed once. */
+function buildIndex(needles, tails) {
+    const tierCounts = [0, 0];
+    const tierShortest = [Infinity, Infinity];
+    const tableCounts = [0, 0, 0];
+    for (const needle of needles) {
+        const tier = tierOf(needle.length);
+        tierCounts[tier]++;
+        if (needle.length < tierShortest[tier])
+            tierShortest[tier] = needle.length;
+        tableCounts[tableOf(needle.length)]++;
     }
-    return table;
+    const tierList = [0, 1].map((t) => tierCounts[t] ? scanTier(t === 0 ? MIN_NEEDLE_LENGTH : LONG_WINDOW, tierCounts[t], tierShortest[t]) : undefined);
+    const tables = KEY_LENGTHS.map((key, t) => {
+        if (!tableCounts[t])
+            return undefined;
+        const size = 2 ** Math.ceil(Math.log2(tableCounts[t] * 2));
+        return { key, head: new Int32Array(size).fill(-1), mask: size - 1 };
+    });
+    const prefixBits = filterBits(needles.length);
+    const index = {
+        needles,
+        tails,
+        tiers: tierList.filter((tier) => tier !== undefined),
+        prefixes: new Int32Array(2 ** (prefixBits - 5)),
+        prefixBits,
+        tables,
+        hashes: new Int32Array(needles.length),
+        next: new Int32Array(needles.length),
+    };
+    // The hashes of a needle's 4-character windows, each computed once: longer windows and keys combine them.
+    const window = new Int32Array(MAX_STEP + LONG_WINDOW);
+    for (let i = 0; i < needles.length; i++) {
+        const needle = needles[i];
+        const tier = tierList[tierOf(needle.length)];
+        const count = Math.min(needle.length - 3, Math.max(tier.step + tier.window - 4, KEY_LENGTHS[0] - 3));
+        // Each character read once: the window's word rolls by a byte (a character wider than one folds differently).
+        let word = 0;
+        let wide = false;
+        for (let p = 0; p < count + 3; p++) {
+            const code = needle.charCodeAt(p);
+            wide ||= code > 0xff;
+            word = (word >>> 8) | (code << 24);
+            if (p >= 3)
+                window[p - 3] = mix(word);
+        }
+        if (wide)
+            for (let p = 0; p < count; p++)
+                window[p] = windowHash(needle, p);
+        setBit(index.prefixes, window[0], prefixBits);
+        for (let k = 0; k < tier.step; k++) {
+            setBit(tier.windows, tier.window === LONG_WINDOW ? longFromWindows(window, k) : window[k], tier.bits);
+        }
+        const t = tableOf(needle.length);
+        const table = tables[t];
+        const hash = t === 0
+            ? Math.imul(longFromWindows(window, 0), KEY_FACTOR) ^ longFromWindows(window, 8)
+            : t === 1
+                ? longFromWindows(window, 0)
+                : window[0];
+        index.hashes[i] = hash;
+        index.next[i] = table.head[hash & table.mask];
+        table.head[hash & table.mask] = i;
+    }
+    return index;
+}
+/**
+ * The step and bitmap of `count` needles of `shortest` characters or more,
+ * found by windows of `window` characters. Hashing fewer windows (a longer
+ * step) registers more per needle, so more of the text's windows hit by
+ * chance: balanced where step² ≈ bitmap bits / needles. The bitmap stays
+ * small enough for the cache.
+ */
+function scanTier(window, count, shortest) {
+    const maxStep = Math.min(shortest - window + 1, MAX_STEP);
+    const step = Math.max(1, Math.min(maxStep, Math.floor(Math.sqrt(2 ** MAX_FILTER_BITS / count))));
+    const bits = filterBits(count * step);
+    return { window, step, bits, windows: new Int32Array(2 ** (bits - 5)) };
+}
+/** The bits (log2) of a bitmap for `entries`: about 16 bits an entry, between 2^8 and 2^MAX_FILTER_BITS. */
+function filterBits(entries) {
+    return Math.min(MAX_FILTER_BITS, Math.max(8, Math.ceil(Math.log2(entries * 16))));
+}
+function setBit(bitmap, hash, bits) {
+    const b = Math.imul(hash, 0x9e3779b1) >>> (32 - bits);
+    bitmap[b >>> 5] = bitmap[b >>> 5] | (1 << (b & 31));
 }
 /** The length of the longest needle at `s`, or 0. */
-function longestMatch(text, s, tables) {
-    for (const { key, needles, hashes, next, head, mask } of tables) {
-        if (s + key > text.length)
+function longestMatch(text, s, { needles, tails, tables, hashes, next }) {
+    // Tables of longer keys first: their needles are at least as long as any match in the next table, a
+    // needle's tail included (see needleReplacer), so the first table that matches has the longest match.
+    for (const table of tables) {
+        if (table === undefined || s + table.key > text.length)
             continue;
-        const h = keyHash(text, s, key);
+        const h = keyHash(text, s, table.key);
         let best = 0;
-        for (let i = head[h & mask]; i !== -1; i = next[i]) {
+        for (let i = table.head[h & table.mask]; i !== -1; i = next[i]) {
             if (hashes[i] !== h)
                 continue;
             const needle = needles[i];
-            if (needle.length > best && s + needle.length <= text.length && text.startsWith(needle, s)) {
-                best = needle.length;
-            }
+            if (s + needle.length > text.length || !text.startsWith(needle, s))
+                continue;
+            const tail = tails[i];
+            const length = tail !== undefined && text.startsWith(tail, s + needle.length) ? needle.length + tail.length : needle.length;
+            if (length > best)
+                best = length;
         }
         if (best)
             return best;
@@ -613,45 +569,14 @@ function keyHash(text, at, key) {
         return windowHash(text, at);
     if (key === 8)
         return longWindowHash(text, at);
-    return Math.imul(longWindowHash(text, at), 0xcc9e2d51) ^ longWindowHash(text, at + 8);
-}
-/** The needles with `from` ≤ length < `to`, hashed by windows of `window` characters; undefined if none. */
-function scanTier(needles, from, to, window) {
-    let shortest = Infinity;
-    let count = 0;
-    for (const needle of needles) {
-        if (needle.length < from || needle.length >= to)
-            continue;
-        count++;
-        if (needle.length < shortest)
-            shortest = needle.length;
-    }
-    if (count === 0)
-        return undefined;
-    // Hashing fewer windows (a longer step) registers more per needle, so more of the text's windows hit
-    // by chance: balanced where step² ≈ bitmap bits / needles. The bitmap stays small enough for the cache.
-    const maxStep = Math.min(shortest - window + 1, MAX_STEP);
-    const step = Math.max(1, Math.min(maxStep, Math.floor(Math.sqrt(2 ** MAX_FILTER_BITS / count))));
-    const bits = filterBits(count * step);
-    const windows = new Int32Array(2 ** (bits - 5));
-    const shift = 32 - bits;
-    for (const needle of needles) {
-        if (needle.length < from || needle.length >= to)
-            continue;
-        for (let k = 0; k < step; k++) {
-            const h = window === LONG_WINDOW ? longWindowHash(needle, k) : windowHash(needle, k);
-            const w = Math.imul(h, 0x9e3779b1) >>> shift;
-            windows[w >>> 5] = windows[w >>> 5] | (1 << (w & 31));
-        }
-    }
-    return { window, step, bits, windows };
+    return Math.imul(longWindowHash(text, at), KEY_FACTOR) ^ longWindowHash(text, at + 8);
 }
 /**
  * The starts (ascending) at which a needle of `tier` may begin: every start
  * one does begin at. `bytes` is the text's bytes when it is ASCII: a window's
  * word is then one 32-bit read rather than four charCodeAt calls.
  */
-function candidateStarts(text, bytes, { window, step, bits, windows }, prefixes, prefixBits) {
+function candidateStarts(text, bytes, { window, step, bits, windows }, { prefixes, prefixBits }) {
     const found = [];
     const last = text.length - window;
     const shift = 32 - bits;
@@ -720,24 +645,9 @@ function mergeSorted(a, b) {
     return out;
 }
 /**
- * Needles at least this long are found by windows of LONG_WINDOW characters:
- * windows of 4 hex digits would nearly all be in the bitmap of thousands of
- * hex tokens, and a plan text is full of hex.
- */
-const SPLIT = 24;
-const LONG_WINDOW = 8;
-/** Windows hashed at most this far apart: more offsets per needle would fill the bitmap. */
-const MAX_STEP = 16;
-/** Bitmaps of at most 2^23 bits (1 MiB): larger ones miss the cache on nearly every lookup. */
-const MAX_FILTER_BITS = 23;
-/** The bits (log2) of a bitmap for `entries`: about 16 bits an entry, between 2^8 and 2^MAX_FILTER_BITS. */
-function filterBits(entries) {
-    return Math.min(MAX_FILTER_BITS, Math.max(8, Math.ceil(Math.log2(entries * 16))));
-}
-/**
- * A 32-bit hash of the 4 (MIN_SECRET_LENGTH) characters at `at`: of their
- * codes packed as a little-endian word (for ASCII, the 32-bit read of the
- * text's bytes there), XOR-folded when a code is wider than a byte.
+ * A 32-bit hash of the 4 characters at `at`: of their codes packed as a
+ * little-endian word (for ASCII, the 32-bit read of the text's bytes there),
+ * XOR-folded when a code is wider than a byte.
  */
 function windowHash(text, at) {
     return mix(text.charCodeAt(at) ^
@@ -752,9 +662,166 @@ function mix(word) {
     return h ^ (h >>> 16);
 }
 const LONG_FACTOR = 0x27d4eb2d;
+const KEY_FACTOR = 0xcc9e2d51;
 /** A 32-bit hash of the LONG_WINDOW (8) characters at `at`. */
 function longWindowHash(text, at) {
     return Math.imul(windowHash(text, at), LONG_FACTOR) ^ windowHash(text, at + 4);
+}
+/** longWindowHash from the 4-character window hashes already computed. */
+function longFromWindows(window, at) {
+    return Math.imul(window[at], LONG_FACTOR) ^ window[at + 4];
+}
+
+// EXTERNAL MODULE: ../../packages/shared/src/action/runner-commands.ts + 1 modules
+var runner_commands = __nccwpck_require__(6042);
+;// CONCATENATED MODULE: ../../packages/shared/src/action/mask.ts
+
+
+// The suite's one masking function. A secret is registered once, with
+// maskSecret: the runner then masks it in the log, and `redact` masks it in
+// every text the runner does not see — the job summary, comments, issues,
+// webhooks, artifacts, error messages — in every form it may take there: each
+// of its lines, JSON- and URL-escaped, and base64-encoded at each of the three
+// byte alignments (so that `base64("user:" + secret)` is caught too).
+/** Shorter needles would mask ordinary text: a secret's forms shorter than this are not searched. */
+const MIN_SECRET_LENGTH = MIN_NEEDLE_LENGTH;
+const registered = new Set();
+let redactor;
+/**
+ * Registers a secret with the runner's mask — the whole value and each line
+ * of it, because the runner masks line by line — and with `redact`. Call it
+ * before the value can reach a log, a parser's message or any text that leaves.
+ */
+function maskSecret(value) {
+    if (!value.trim())
+        return;
+    runner_commands/* setSecret */.Pq(value);
+    for (const line of value.split(/\r?\n/)) {
+        const trimmed = line.trim();
+        // A line of a character or two (`}` of a JSON key) would star out every word that holds it.
+        if (trimmed.length >= MIN_SECRET_LENGTH && trimmed !== value.trim())
+            runner_commands/* setSecret */.Pq(trimmed);
+    }
+    if (!registered.has(value)) {
+        registered.add(value);
+        redactor = undefined;
+    }
+}
+/** Every secret registered in this step, for checks that need the values themselves. */
+function registeredSecrets() {
+    return [...registered];
+}
+/** Replaces every registered secret (and `extra` ones), in any of its forms, with `***`. */
+function redact(text, extra = []) {
+    if (extra.length)
+        return textMasker([...registered, ...extra], '***')(text);
+    redactor ??= textMasker([...registered], '***');
+    return redactor(text);
+}
+/** Values of JSON-like data, redacted: strings anywhere in it. */
+function redactValues(value) {
+    if (typeof value === 'string')
+        return redact(value);
+    if (Array.isArray(value))
+        return value.map(redactValues);
+    if (value && typeof value === 'object') {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValues(v)]));
+    }
+    return value;
+}
+/**
+ * The forms a secret takes in a text: itself, each of its lines, JSON/HCL
+ * string escaping, URL escaping (`encodeURIComponent`, and RFC 3986's stricter
+ * form), and base64. Base64 of a longer text holding the secret (`user:pw`)
+ * contains, for one of the three byte alignments, the encoding of the
+ * secret's whole 3-byte groups from that alignment: those cores are needles,
+ * as are the padded encodings the runner itself masks.
+ */
+function secretForms(secret) {
+    const needles = emptyNeedles();
+    addSecretForms(secret, needles);
+    const forms = needles.texts.flatMap((text, i) => {
+        const tail = needles.tails[i];
+        return tail === undefined ? [text] : [text + tail, text];
+    });
+    return [...new Set(forms)];
+}
+const emptyNeedles = () => ({ texts: [], tails: [] });
+function push(needles, text, tail) {
+    needles.texts.push(text);
+    needles.tails.push(tail);
+}
+/** Characters no escaping changes (JSON, URL, HCL): a value made of them is its own JSON and URL form. */
+const UNESCAPED = /^[A-Za-z0-9_.~-]*$/;
+/**
+ * Pushes the forms of `secretForms(secret)` to `needles`, in the same order
+ * of first appearance, without the short ones; a form may be pushed twice.
+ */
+function addSecretForms(secret, needles) {
+    if (UNESCAPED.test(secret)) {
+        // The common case (tokens, passwords, hosts): one form besides base64.
+        if (secret.length >= MIN_SECRET_LENGTH) {
+            push(needles, secret);
+            addBase64Forms(secret, needles);
+        }
+        return;
+    }
+    const lines = /[\r\n]/.test(secret) ? secret.split(/\r?\n|\r/).map((l) => l.trim()) : [];
+    for (const value of [secret, ...lines]) {
+        if (value.length < MIN_SECRET_LENGTH)
+            continue;
+        // encodeURIComponent; RFC 3986's stricter form (.NET's EscapeDataString, Go's
+        // url.PathEscape); and each with a space as `+` (forms, Go's url.QueryEscape).
+        const uri = encodeURIComponent(value);
+        const strict = uri.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+        const escaped = [value, JSON.stringify(value).slice(1, -1), uri, uri.replace(/%20/g, '+')];
+        escaped.push(strict, strict.replace(/%20/g, '+'));
+        // Most of these coincide (a value without quotes is its own JSON form): each needle once.
+        for (const form of new Set(escaped))
+            if (form.length >= MIN_SECRET_LENGTH)
+                push(needles, form);
+        addBase64Forms(value, needles);
+    }
+}
+/**
+ * The base64 forms of a value's UTF-8 bytes: per alignment, the padded
+ * encoding and the whole groups' core, in base64 and base64url. The padded
+ * form is the core and a tail of 4 characters: one needle with its tail.
+ * Each is encoded from a range of one Buffer: btoa checks every character in
+ * JavaScript first, and a Buffer per form costs as much as the encoding.
+ */
+function addBase64Forms(value, needles) {
+    const bytes = Buffer.from(value, 'utf8');
+    for (let skip = 0; skip < 3 && skip < bytes.length; skip++) {
+        const length = bytes.length - skip;
+        if (length < 3)
+            continue;
+        // Every form here is at least 4 characters: 3 bytes encode to 4.
+        const padded = bytes.toString('base64', skip);
+        // The whole groups; a core of one group (4 characters) would match ordinary base64 by chance.
+        if (length < 6) {
+            push(needles, padded);
+            continue;
+        }
+        const end = bytes.length - (length % 3);
+        const core = end === bytes.length ? padded : padded.slice(0, -4);
+        push(needles, core, core === padded ? undefined : padded.slice(-4));
+        if (core.includes('+') || core.includes('/'))
+            push(needles, bytes.toString('base64url', skip, end));
+    }
+}
+/**
+ * A function replacing every form of the secrets (see secretForms), and each
+ * of the `literals` as it is, in a text with `placeholder`, longest first.
+ */
+function textMasker(secrets, placeholder, literals = []) {
+    const needles = emptyNeedles();
+    for (const literal of literals)
+        if (literal.length >= MIN_SECRET_LENGTH)
+            push(needles, literal);
+    for (const secret of secrets)
+        addSecretForms(secret, needles);
+    return needleReplacer(needles.texts, placeholder, needles.tails);
 }
 
 
@@ -767,7 +834,7 @@ function longWindowHash(text, at) {
 /* harmony export */   n: () => (/* binding */ setOutputs)
 /* harmony export */ });
 /* harmony import */ var _runner_commands_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6042);
-/* harmony import */ var _mask_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3186);
+/* harmony import */ var _mask_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4149);
 
 
 /**
@@ -794,7 +861,7 @@ function setOutputs(outputs) {
 /* harmony export */ });
 /* harmony import */ var _runner_commands_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6042);
 /* harmony import */ var _action_error_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2935);
-/* harmony import */ var _mask_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3186);
+/* harmony import */ var _mask_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4149);
 /* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6720);
 
 
@@ -992,7 +1059,7 @@ function appendStepSummary(markdown) {
 /* harmony export */ });
 /* unused harmony export tableCell */
 /* harmony import */ var _runner_commands_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6042);
-/* harmony import */ var _mask_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3186);
+/* harmony import */ var _mask_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4149);
 
 
 /** Escapes text for a Markdown table cell: backslashes, pipes, newlines, HTML. */
@@ -1036,8 +1103,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var index_node_esm = __nccwpck_require__(5256);
 // EXTERNAL MODULE: ../../packages/shared/src/action/action-error.ts
 var action_error = __nccwpck_require__(2935);
-// EXTERNAL MODULE: ../../packages/shared/src/action/mask.ts
-var mask = __nccwpck_require__(3186);
+// EXTERNAL MODULE: ../../packages/shared/src/action/mask.ts + 1 modules
+var mask = __nccwpck_require__(4149);
 // EXTERNAL MODULE: ../../packages/shared/src/util/duration.ts
 var duration = __nccwpck_require__(1648);
 ;// CONCATENATED MODULE: ../../packages/shared/src/http/status-range.ts
@@ -1964,8 +2031,8 @@ function unwrap(error) {
 var external_node_util_ = __nccwpck_require__(7975);
 // EXTERNAL MODULE: ../../node_modules/jsonpath-plus/dist/index-node-esm.js + 1 modules
 var index_node_esm = __nccwpck_require__(5256);
-// EXTERNAL MODULE: ../../packages/shared/src/action/mask.ts
-var mask = __nccwpck_require__(3186);
+// EXTERNAL MODULE: ../../packages/shared/src/action/mask.ts + 1 modules
+var mask = __nccwpck_require__(4149);
 ;// CONCATENATED MODULE: ../../packages/shared/src/http/expectations.ts
 
 

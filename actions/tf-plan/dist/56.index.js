@@ -15,7 +15,7 @@ export const modules = {
 /* harmony import */ var _octokit_plugin_throttling__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(22812);
 /* harmony import */ var bottleneck__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(97007);
 /* harmony import */ var bottleneck__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__webpack_require__.n(bottleneck__WEBPACK_IMPORTED_MODULE_3__);
-/* harmony import */ var _action_mask_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(23186);
+/* harmony import */ var _action_mask_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(34149);
 
 
 

@@ -64,33 +64,49 @@ export function redactValues<T>(value: T): T {
  * as are the padded encodings the runner itself masks.
  */
 export function secretForms(secret: string): string[] {
-  const forms: string[] = [];
-  addSecretForms(secret, forms);
+  const needles = emptyNeedles();
+  addSecretForms(secret, needles);
+  const forms = needles.texts.flatMap((text, i) => {
+    const tail = needles.tails[i];
+    return tail === undefined ? [text] : [text + tail, text];
+  });
   return [...new Set(forms)];
+}
+
+/**
+ * Needles, each with the padding that may follow it when it is the core of a
+ * padded base64 form: one needle, extended over its tail where the tail
+ * follows (needle-replacer.ts), rather than two.
+ */
+interface Needles {
+  texts: string[];
+  tails: (string | undefined)[];
+}
+
+const emptyNeedles = (): Needles => ({ texts: [], tails: [] });
+
+function push(needles: Needles, text: string, tail?: string): void {
+  needles.texts.push(text);
+  needles.tails.push(tail);
 }
 
 /** Characters no escaping changes (JSON, URL, HCL): a value made of them is its own JSON and URL form. */
 const UNESCAPED = /^[A-Za-z0-9_.~-]*$/;
-/** A value whose characters are its UTF-8 bytes. */
-const ASCII = /^[^\u0080-\uffff]*$/;
 
 /**
- * Pushes the forms of `secretForms(secret)` to `forms`, in the same order of
- * first appearance, without the short ones; a form may be pushed twice.
+ * Pushes the forms of `secretForms(secret)` to `needles`, in the same order
+ * of first appearance, without the short ones; a form may be pushed twice.
  */
-function addSecretForms(secret: string, forms: string[]): void {
+function addSecretForms(secret: string, needles: Needles): void {
   if (UNESCAPED.test(secret)) {
-    // The common case (tokens, passwords, hosts): one form besides base64, and ASCII bytes.
+    // The common case (tokens, passwords, hosts): one form besides base64.
     if (secret.length >= MIN_SECRET_LENGTH) {
-      forms.push(secret);
-      addAsciiBase64Forms(secret, forms);
+      push(needles, secret);
+      addBase64Forms(secret, needles);
     }
     return;
   }
   const lines = /[\r\n]/.test(secret) ? secret.split(/\r?\n|\r/).map((l) => l.trim()) : [];
-  const add = (form: string) => {
-    if (form.length >= MIN_SECRET_LENGTH) forms.push(form);
-  };
   for (const value of [secret, ...lines]) {
     if (value.length < MIN_SECRET_LENGTH) continue;
     // encodeURIComponent; RFC 3986's stricter form (.NET's EscapeDataString, Go's
@@ -100,43 +116,34 @@ function addSecretForms(secret: string, forms: string[]): void {
     const escaped = [value, JSON.stringify(value).slice(1, -1), uri, uri.replace(/%20/g, '+')];
     escaped.push(strict, strict.replace(/%20/g, '+'));
     // Most of these coincide (a value without quotes is its own JSON form): each needle once.
-    for (const form of new Set(escaped)) add(form);
-    if (ASCII.test(value)) {
-      addAsciiBase64Forms(value, forms);
-      continue;
-    }
-    const bytes = Buffer.from(value, 'utf8');
-    for (let skip = 0; skip < 3 && skip < bytes.length; skip++) {
-      const from = bytes.subarray(skip);
-      if (from.length >= 3) add(from.toString('base64'));
-      // The whole groups; a core of one group (4 characters) would match ordinary base64 by chance.
-      const whole = from.subarray(0, from.length - (from.length % 3));
-      if (whole.length >= 6) {
-        add(whole.toString('base64'));
-        add(whole.toString('base64url'));
-      }
-    }
+    for (const form of new Set(escaped)) if (form.length >= MIN_SECRET_LENGTH) push(needles, form);
+    addBase64Forms(value, needles);
   }
 }
 
 /**
- * The base64 forms of an ASCII value (its characters are its bytes), as the
- * general path makes them with Buffer: per alignment, the padded encoding and
- * the whole groups' core in base64 and base64url. btoa encodes a Latin-1
- * string natively, without a Buffer per form.
+ * The base64 forms of a value's UTF-8 bytes: per alignment, the padded
+ * encoding and the whole groups' core, in base64 and base64url. The padded
+ * form is the core and a tail of 4 characters: one needle with its tail.
+ * Each is encoded from a range of one Buffer: btoa checks every character in
+ * JavaScript first, and a Buffer per form costs as much as the encoding.
  */
-function addAsciiBase64Forms(value: string, forms: string[]): void {
-  for (let skip = 0; skip < 3 && skip < value.length; skip++) {
-    const length = value.length - skip;
+function addBase64Forms(value: string, needles: Needles): void {
+  const bytes = Buffer.from(value, 'utf8');
+  for (let skip = 0; skip < 3 && skip < bytes.length; skip++) {
+    const length = bytes.length - skip;
     if (length < 3) continue;
     // Every form here is at least 4 characters: 3 bytes encode to 4.
-    const padded = btoa(skip === 0 ? value : value.slice(skip));
-    forms.push(padded);
-    if (length >= 6) {
-      const core = length % 3 === 0 ? padded : padded.slice(0, ((length - (length % 3)) / 3) * 4);
-      if (core !== padded) forms.push(core);
-      if (core.includes('+') || core.includes('/')) forms.push(core.replace(/[+/]/g, (c) => (c === '+' ? '-' : '_')));
+    const padded = bytes.toString('base64', skip);
+    // The whole groups; a core of one group (4 characters) would match ordinary base64 by chance.
+    if (length < 6) {
+      push(needles, padded);
+      continue;
     }
+    const end = bytes.length - (length % 3);
+    const core = end === bytes.length ? padded : padded.slice(0, -4);
+    push(needles, core, core === padded ? undefined : padded.slice(-4));
+    if (core.includes('+') || core.includes('/')) push(needles, bytes.toString('base64url', skip, end));
   }
 }
 
@@ -149,7 +156,8 @@ export function textMasker(
   placeholder: string,
   literals: readonly string[] = [],
 ): (text: string) => string {
-  const needles = literals.filter((literal) => literal.length >= MIN_SECRET_LENGTH);
+  const needles = emptyNeedles();
+  for (const literal of literals) if (literal.length >= MIN_SECRET_LENGTH) push(needles, literal);
   for (const secret of secrets) addSecretForms(secret, needles);
-  return needleReplacer(needles, placeholder);
+  return needleReplacer(needles.texts, placeholder, needles.tails);
 }

@@ -20,11 +20,20 @@
  * 8-character windows, shorter ones with 4-character windows: a plan text's
  * scan hashes a fraction of its positions, and few of those hit.
  *
- * Every needle must have at least MIN_NEEDLE_LENGTH characters.
+ * Every needle must have at least MIN_NEEDLE_LENGTH characters. `tails[i]`,
+ * when given, is what may follow `needles[i]`: where it does, the match takes
+ * it too. It is for base64, whose padded form is its core (whole groups of 4
+ * characters) and a tail of 4: a needle with a tail must be whole groups of
+ * 4 and its tail at most 4 characters, so that with its tail it is never
+ * longer than a needle of the next table (keys of 4, 8 and 16 characters).
  */
-export function needleReplacer(needles: readonly string[], placeholder: string): (text: string) => string {
+export function needleReplacer(
+  needles: readonly string[],
+  placeholder: string,
+  tails: readonly (string | undefined)[] = [],
+): (text: string) => string {
   if (needles.length === 0) return (text) => text;
-  const index = buildIndex(needles);
+  const index = buildIndex(needles, tails);
   return (text) => {
     const bytes = asciiBytes(text);
     const [first, second] = index.tiers;
@@ -101,6 +110,7 @@ interface KeyTable {
 
 interface NeedleIndex {
   needles: readonly string[];
+  tails: readonly (string | undefined)[];
   /** Scan tiers, short needles' first; one of them may be missing. */
   tiers: ScanTier[];
   /** Bitmap of the hashes of the needles' first 4 characters. */
@@ -117,7 +127,7 @@ const tierOf = (length: number): number => (length < SPLIT ? 0 : 1);
 const tableOf = (length: number): number => (length >= KEY_LENGTHS[0] ? 0 : length >= KEY_LENGTHS[1] ? 1 : 2);
 
 /** Two passes over the needles: their counts size the bitmaps and tables, then each is hashed once. */
-function buildIndex(needles: readonly string[]): NeedleIndex {
+function buildIndex(needles: readonly string[], tails: readonly (string | undefined)[]): NeedleIndex {
   const tierCounts = [0, 0];
   const tierShortest = [Infinity, Infinity];
   const tableCounts = [0, 0, 0];
@@ -138,6 +148,7 @@ function buildIndex(needles: readonly string[]): NeedleIndex {
   const prefixBits = filterBits(needles.length);
   const index: NeedleIndex = {
     needles,
+    tails,
     tiers: tierList.filter((tier) => tier !== undefined),
     prefixes: new Int32Array(2 ** (prefixBits - 5)),
     prefixBits,
@@ -152,7 +163,16 @@ function buildIndex(needles: readonly string[]): NeedleIndex {
     const needle = needles[i]!;
     const tier = tierList[tierOf(needle.length)]!;
     const count = Math.min(needle.length - 3, Math.max(tier.step + tier.window - 4, KEY_LENGTHS[0] - 3));
-    for (let p = 0; p < count; p++) window[p] = windowHash(needle, p);
+    // Each character read once: the window's word rolls by a byte (a character wider than one folds differently).
+    let word = 0;
+    let wide = false;
+    for (let p = 0; p < count + 3; p++) {
+      const code = needle.charCodeAt(p);
+      wide ||= code > 0xff;
+      word = (word >>> 8) | (code << 24);
+      if (p >= 3) window[p - 3] = mix(word);
+    }
+    if (wide) for (let p = 0; p < count; p++) window[p] = windowHash(needle, p);
 
     setBit(index.prefixes, window[0]!, prefixBits);
     for (let k = 0; k < tier.step; k++) {
@@ -199,7 +219,9 @@ function setBit(bitmap: Int32Array, hash: number, bits: number): void {
 }
 
 /** The length of the longest needle at `s`, or 0. */
-function longestMatch(text: string, s: number, { needles, tables, hashes, next }: NeedleIndex): number {
+function longestMatch(text: string, s: number, { needles, tails, tables, hashes, next }: NeedleIndex): number {
+  // Tables of longer keys first: their needles are at least as long as any match in the next table, a
+  // needle's tail included (see needleReplacer), so the first table that matches has the longest match.
   for (const table of tables) {
     if (table === undefined || s + table.key > text.length) continue;
     const h = keyHash(text, s, table.key);
@@ -207,9 +229,11 @@ function longestMatch(text: string, s: number, { needles, tables, hashes, next }
     for (let i = table.head[h & table.mask]!; i !== -1; i = next[i]!) {
       if (hashes[i] !== h) continue;
       const needle = needles[i]!;
-      if (needle.length > best && s + needle.length <= text.length && text.startsWith(needle, s)) {
-        best = needle.length;
-      }
+      if (s + needle.length > text.length || !text.startsWith(needle, s)) continue;
+      const tail = tails[i];
+      const length =
+        tail !== undefined && text.startsWith(tail, s + needle.length) ? needle.length + tail.length : needle.length;
+      if (length > best) best = length;
     }
     if (best) return best;
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
 import {
+  fence,
   headline,
   planTextAsDiff,
   renderPlanComment,
@@ -154,6 +155,29 @@ describe('plan text helpers', () => {
     assert.match(short, /line 99$/);
     assert.match(short, /… \d+ lines omitted: see more …/);
     assert.equal(shortenMiddle('short', 200, 'x'), 'short');
+  });
+
+  it('fences a text with more backticks than its longest run', () => {
+    assert.equal(fence('a `b` ``c``', 'hcl'), '```hcl\na `b` ``c``\n```');
+    assert.equal(fence('x ```y``` z'), '````\nx ```y``` z\n````');
+    assert.equal(fence('`````\n```'), '``````\n`````\n```\n``````');
+  });
+
+  it('measures kept lines in bytes when asked, and counts what it omits, text after text', () => {
+    const bytes = (text: string) => Buffer.byteLength(text);
+    const lines = (n: number, word: string) => Array.from({ length: n }, (_, i) => `${word} ${i}`).join('\n');
+    const omitted = (short: string) => Number(/… ([\d,]+) lines omitted/.exec(short)![1]!.replace(/,/g, ''));
+    const kept = (short: string) => short.split('\n').length - 1; // the marker is a line of its own
+
+    const ascii = lines(500, 'line');
+    // An ASCII text's bytes are its characters: the same cut either way.
+    assert.equal(shortenMiddle(ascii, 1_000, 'n', bytes), shortenMiddle(ascii, 1_000, 'n'));
+    const accented = lines(500, 'ligne été');
+    for (const text of [ascii, accented, lines(300, 'line')]) {
+      const short = shortenMiddle(text, 1_000, 'n', bytes);
+      assert.ok(bytes(short) <= 1_000, `${bytes(short)} bytes`);
+      assert.equal(kept(short) + omitted(short), text.split('\n').length);
+    }
   });
 
   it('writes the headline as Terraform counts', () => {

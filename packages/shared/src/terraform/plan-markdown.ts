@@ -128,8 +128,19 @@ function renderSection({ title, lines, open }: Section, cap: number): string {
   return `<details${open ? ' open' : ''}><summary>${title}</summary>\n\n${shown.join('\n')}${more}\n\n</details>`;
 }
 
+/** The sections of each summary rendered, for the next renderer: the comment and the job summary list the same plan. */
+const sectionsOf = new WeakMap<PlanSummary, { tool: string; sections: Section[] }>();
+
 /** The lists of a plan: resources by action, drift, outputs. */
 function planSections(summary: PlanSummary, tool: string): Section[] {
+  const known = sectionsOf.get(summary);
+  if (known?.tool === tool) return known.sections;
+  const sections = buildSections(summary, tool);
+  sectionsOf.set(summary, { tool, sections });
+  return sections;
+}
+
+function buildSections(summary: PlanSummary, tool: string): Section[] {
   const out: Section[] = [];
   const groups = groupMembers(summary);
   for (const group of GROUPS) {
@@ -290,7 +301,8 @@ function countLines(text: string): number {
 
 /** A code block that no backtick run inside `text` can close. */
 export function fence(text: string, language = ''): string {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  // Most texts hold no run of three: includes() finds that far faster than a regular expression's scan.
+  const longest = text.includes('```') ? Math.max(...[...text.matchAll(/`{3,}/g)].map((m) => m[0].length)) : 2;
   const ticks = '`'.repeat(longest + 1);
   return `${ticks}${language}\n${text}\n${ticks}`;
 }
