@@ -549,8 +549,7 @@ function addSecretForms(secret, needles) {
  * The base64 forms of a value's UTF-8 bytes: per alignment, the padded
  * encoding and the whole groups' core, in base64 and base64url. The padded
  * form is the core and a tail of 4 characters: one needle with its tail.
- * Each is encoded from a range of one Buffer: btoa checks every character in
- * JavaScript first, and a Buffer per form costs as much as the encoding.
+ * One Buffer of the value serves every alignment, encoded by range.
  */
 function addBase64Forms(value, needles) {
     const bytes = Buffer.from(value, 'utf8');

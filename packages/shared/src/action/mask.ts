@@ -125,8 +125,7 @@ function addSecretForms(secret: string, needles: Needles): void {
  * The base64 forms of a value's UTF-8 bytes: per alignment, the padded
  * encoding and the whole groups' core, in base64 and base64url. The padded
  * form is the core and a tail of 4 characters: one needle with its tail.
- * Each is encoded from a range of one Buffer: btoa checks every character in
- * JavaScript first, and a Buffer per form costs as much as the encoding.
+ * One Buffer of the value serves every alignment, encoded by range.
  */
 function addBase64Forms(value: string, needles: Needles): void {
   const bytes = Buffer.from(value, 'utf8');
