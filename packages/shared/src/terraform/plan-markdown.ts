@@ -245,9 +245,10 @@ const bytes: Measure = (text) => Buffer.byteLength(text);
 export function shortenMiddle(text: string, budget: number, note: string, measure = characters): string {
   const size = measure(text);
   if (size <= budget) return text;
-  // A text whose size is its length (ASCII, in bytes) has lines whose sizes are their lengths: no copy to measure.
+  // In characters, or in bytes when the text is ASCII (its bytes are its characters), a line's size is
+  // its length: no copy to measure.
   const lineSize =
-    size === text.length
+    measure === characters || (measure === bytes && size === text.length)
       ? (from: number, to: number) => to - from
       : (from: number, to: number) => measure(text.slice(from, to));
   const lineCount = countLines(text);
