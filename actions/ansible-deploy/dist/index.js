@@ -693,7 +693,7 @@ async function reportFailure(name, isPost, error) {
 /* harmony export */   uH: () => (/* binding */ setOutput),
 /* harmony export */   z3: () => (/* binding */ error)
 /* harmony export */ });
-/* unused harmony exports issueCommand, isDebug, debug, notice, startGroup, endGroup, exportVariable */
+/* unused harmony exports debug, notice, startGroup, endGroup, exportVariable */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
@@ -747,7 +747,6 @@ const annotation = (properties) => ({
 });
 const messageOf = (message) => (message instanceof Error ? message.toString() : message);
 const info = (message) => void process.stdout.write(`${message}${node_os__WEBPACK_IMPORTED_MODULE_2__.EOL}`);
-const isDebug = () => process.env.RUNNER_DEBUG === '1';
 const debug = (message) => issueCommand('debug', {}, message);
 const notice = (message, properties = {}) => issueCommand('notice', annotation(properties), messageOf(message));
 const warning = (message, properties = {}) => issueCommand('warning', annotation(properties), messageOf(message));

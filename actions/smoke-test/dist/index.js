@@ -933,7 +933,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Pq: () => (/* binding */ setSecret)
 });
 
-// UNUSED EXPORTS: debug, endGroup, exportVariable, isDebug, issueCommand, notice, startGroup, warning
+// UNUSED EXPORTS: debug, endGroup, exportVariable, notice, startGroup, warning
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -989,7 +989,6 @@ const annotation = (properties) => ({
 });
 const messageOf = (message) => (message instanceof Error ? message.toString() : message);
 const info = (message) => void process.stdout.write(`${message}${external_node_os_namespaceObject.EOL}`);
-const isDebug = () => process.env.RUNNER_DEBUG === '1';
 const debug = (message) => issueCommand('debug', {}, message);
 const notice = (message, properties = {}) => issueCommand('notice', annotation(properties), messageOf(message));
 const warning = (message, properties = {}) => issueCommand('warning', annotation(properties), messageOf(message));

@@ -34,7 +34,7 @@ const escapeData = (value: unknown) =>
 const escapeProperty = (value: unknown) => escapeData(value).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
 /** Writes one workflow command to stdout. */
-export function issueCommand(command: string, properties: Record<string, unknown>, message: unknown): void {
+function issueCommand(command: string, properties: Record<string, unknown>, message: unknown): void {
   const props = Object.entries(properties)
     .filter(([, value]) => value !== undefined && value !== '')
     .map(([key, value]) => `${key}=${escapeProperty(value)}`)
@@ -68,7 +68,6 @@ const annotation = (properties: AnnotationProperties) => ({
 const messageOf = (message: string | Error) => (message instanceof Error ? message.toString() : message);
 
 export const info = (message: string): void => void process.stdout.write(`${message}${EOL}`);
-export const isDebug = (): boolean => process.env.RUNNER_DEBUG === '1';
 export const debug = (message: string): void => issueCommand('debug', {}, message);
 export const notice = (message: string | Error, properties: AnnotationProperties = {}): void =>
   issueCommand('notice', annotation(properties), messageOf(message));

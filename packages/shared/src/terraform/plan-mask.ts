@@ -528,6 +528,17 @@ export function maskTerraformValue(value: string): void {
   for (const form of terraformForms(value)) maskSecret(form);
 }
 
+/**
+ * The plan's secrets (planSecrets), each registered with the runner's mask in
+ * the forms Terraform prints it (maskTerraformValue): what a step that shows a
+ * plan does before any of its text can reach the log.
+ */
+export function registerPlanSecrets(plan: JsonPlan, options: MaskOptions = {}): string[] {
+  const secrets = planSecrets(plan, options);
+  secrets.forEach(maskTerraformValue);
+  return secrets;
+}
+
 let maskerCache: { key: string; mask: (text: string) => string } | undefined;
 
 /**

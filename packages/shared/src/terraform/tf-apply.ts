@@ -22,7 +22,7 @@ import { compareWithCheckout, readSavedPlan } from './plan-file.ts';
 import { planDigest } from './plan-digest.ts';
 import { renderPlanComment, stackReport } from './plan-markdown.ts';
 import { readPlanMarker, restampPlanBody, sameStack, type PlanMarker } from './plan-marker.ts';
-import { maskTerraformValue, maskText, planSecrets } from './plan-mask.ts';
+import { maskTerraformValue, maskText, registerPlanSecrets } from './plan-mask.ts';
 import { summarizePlan } from './plan-summary.ts';
 import type { JsonPlan } from './plan-types.ts';
 import { checkIntact, verifyPlanBundle } from './plan-verify.ts';
@@ -116,9 +116,7 @@ export async function runTfApply(settings: TfApplySettings, deps: TfApplyDeps): 
         : await readyByReplanning(settings, deps, report, { pull, reviewed, workDir });
     report.digest = ready.digest;
 
-    const planSecretValues = planSecrets(ready.plan, { patterns: settings.maskPatterns });
-    planSecretValues.forEach(maskTerraformValue);
-    secrets.push(...planSecretValues);
+    secrets.push(...registerPlanSecrets(ready.plan, { patterns: settings.maskPatterns }));
     report.summary = summarizePlan(ready.plan);
     if (ready.textPlan !== undefined) report.planText = maskText(ready.textPlan, secrets);
 
@@ -344,8 +342,7 @@ async function readyByReplanning(
   const digest = planDigest(plan);
   const textPlan = await cli.showText(planFile);
   if (digest !== reviewedDigest) {
-    const planSecretValues = planSecrets(plan, { patterns: settings.maskPatterns });
-    planSecretValues.forEach(maskTerraformValue);
+    const planSecretValues = registerPlanSecrets(plan, { patterns: settings.maskPatterns });
     const summary = summarizePlan(plan);
     report.summary = summary;
     report.planText = maskText(textPlan, [...deps.secrets, ...planSecretValues]);

@@ -22,7 +22,7 @@ import {
   sameStack,
   type PlanMarker,
 } from './plan-marker.ts';
-import { maskTerraformValue, maskText, planSecrets } from './plan-mask.ts';
+import { maskText, registerPlanSecrets } from './plan-mask.ts';
 import { summarizePlan } from './plan-summary.ts';
 import { prepareStack, type StackLocation } from './stack.ts';
 import { backendSecrets, type TerraformSettings } from './terraform-inputs.ts';
@@ -115,9 +115,7 @@ export async function runTfPlan(settings: TfPlanSettings, deps: TfPlanDeps): Pro
     const plan = JSON.parse(jsonPlanText) as JsonPlan;
     const digest = planDigest(plan);
     // The summary holds no values: it is made from the plan itself, and only its secrets are needed here.
-    const planSecretValues = planSecrets(plan, { patterns: settings.maskPatterns });
-    planSecretValues.forEach(maskTerraformValue);
-    secrets.push(...planSecretValues);
+    secrets.push(...registerPlanSecrets(plan, { patterns: settings.maskPatterns }));
     const summary = summarizePlan(plan);
     const textPlan = maskText(await stage(report, 'show', () => cli.showText(planFile)), secrets);
     core.startGroup('Plan');
